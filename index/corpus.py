@@ -1,0 +1,208 @@
+"""The bundled corpus: where it lives, its manifest and its data tables.
+
+Everything the parser knows about a report that cannot be read off the text alone (edition,
+chapter, layout quirks of the PDF extraction, themes, districts) is data in `corpus/*.toml`,
+loaded and checked here, so that adding a report is a data change, not a code change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_ENV = "REPORT_SEARCH_CORPUS"
+
+
+class CorpusError(Exception):
+    """The corpus or one of its tables is missing, changed or malformed."""
+
+
+def corpus_dir() -> Path:
+    """The corpus folder: `$REPORT_SEARCH_CORPUS` or `corpus/` beside the packages."""
+    return Path(os.environ.get(CORPUS_ENV) or PROJECT_ROOT / "corpus").resolve()
+
+
+def nfkc(text: str) -> str:
+    """The one normalisation used for every comparison (full-width → ASCII, compat forms)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One text file of the corpus and what the manifest says about it."""
+
+    file: str  # path relative to the project root, e.g. "corpus/2020-ch4.txt"
+    path: Path
+    year: int
+    title: str  # "2020上海科技进步报告"
+    chapter: str  # "第4部分" or "综述"
+    chapter_title: str
+    publisher: str
+    sha256: str
+    subheadings: str = "before"
+    moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
+    labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
+
+    @property
+    def slug(self) -> str:
+        """The file name without extension: the prefix of every paragraph id."""
+        return self.path.stem
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise CorpusError(f"{path.name} is missing from {path.parent}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(f"{path.name} is not valid TOML: {exc}") from None
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _report(entry: dict, base: Path, publisher: str) -> Report:
+    try:
+        name = entry["file"]
+        path = base / name
+        if not path.is_file():
+            raise CorpusError(f"manifest.toml names {name}, but {path} does not exist")
+        actual = sha256_of(path)
+        if actual != entry["sha256"]:
+            raise CorpusError(
+                f"{name} has changed: manifest.toml says sha256 {entry['sha256']}, the file has "
+                f"{actual}. Restore the file, or update its entry if the change is intended."
+            )
+        position = entry.get("subheadings", "before")
+        labels = {row["section"]: row["position"] for row in entry.get("labels", [])}
+        for where in [position, *labels.values()]:
+            if where not in ("before", "after"):
+                raise CorpusError(f"{name}: layout position must be 'before' or 'after', not {where!r}")
+        return Report(
+            file=_relative(path),
+            path=path,
+            year=int(entry["year"]),
+            title=entry["title"],
+            chapter=entry["chapter"],
+            chapter_title=entry["chapter_title"],
+            publisher=entry.get("publisher", publisher),
+            sha256=entry["sha256"],
+            subheadings=position,
+            moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
+            labels=labels,
+        )
+    except KeyError as exc:
+        raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    names: tuple[str, ...]  # NFKC-normalised: full name and short forms (闵行区, 闵行)
+    areas: tuple[str, ...]  # NFKC-normalised: places inside it (零号湾, 紫竹)
+    not_in: tuple[str, ...]  # NFKC-normalised phrases that do not count
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.names + self.areas
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The manifest plus the theme and district tables, loaded and verified."""
+
+    root: Path
+    reports: tuple[Report, ...]
+    themes: tuple[str, ...]
+    intro_themes: tuple[str, ...]
+    section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
+    keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
+    districts: tuple[District, ...]
+
+    @cached_property
+    def short_names(self) -> dict[str, str]:
+        """District full name -> its first short form (闵行区 -> 闵行)."""
+        return {d.name: d.names[-1] for d in self.districts}
+
+    def fingerprint(self) -> str:
+        """A digest of every corpus file and table: the index is stale when it changes."""
+        digest = hashlib.sha256()
+        for path in sorted(self.root.glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(sha256_of(path).encode())
+        return digest.hexdigest()
+
+
+def section_key(section: str) -> str:
+    """Number + title with spaces and punctuation dropped, for matching table rows."""
+    return "".join(ch for ch in nfkc(section) if ch.isalnum() or ch == ".")
+
+
+def load_corpus(root: Path | None = None) -> Corpus:
+    """Load and verify the corpus; raises CorpusError with a message a person can act on."""
+    root = (root or corpus_dir()).resolve()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder {root} does not exist (set {CORPUS_ENV} to point at one)")
+    manifest = _read_toml(root / "manifest.toml")
+    publisher = manifest.get("publisher", "")
+    reports = tuple(_report(entry, root, publisher) for entry in manifest.get("report", []))
+    if not reports:
+        raise CorpusError("manifest.toml lists no [[report]] entries")
+    slugs = [r.slug for r in reports]
+    if len(set(slugs)) != len(slugs):
+        raise CorpusError("manifest.toml lists the same file name twice")
+
+    themes_table = _read_toml(root / "themes.toml")
+    themes = tuple(themes_table.get("themes", []))
+    known = set(themes)
+
+    def checked(names: list[str], where: str) -> tuple[str, ...]:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise CorpusError(f"themes.toml: {where} uses unknown theme(s) {unknown}; known: {themes}")
+        return tuple(names)
+
+    section_themes = {
+        (int(row["year"]), section_key(row["section"])): checked(row["themes"], row["section"])
+        for row in themes_table.get("section", [])
+    }
+    keyword_themes = tuple(
+        (nfkc(word), theme)
+        for theme, words in themes_table.get("keywords", {}).items()
+        for word in words
+        if checked([theme], "[keywords]")
+    )
+    districts = tuple(
+        District(
+            name=row["name"],
+            names=tuple(nfkc(t) for t in [row["name"], *row.get("short", [])]),
+            areas=tuple(nfkc(t) for t in row.get("areas", [])),
+            not_in=tuple(nfkc(t) for t in row.get("not", [])),
+        )
+        for row in _read_toml(root / "districts.toml").get("district", [])
+    )
+    return Corpus(
+        root=root,
+        reports=reports,
+        themes=themes,
+        intro_themes=checked(themes_table.get("intro", []), "intro"),
+        section_themes=section_themes,
+        keyword_themes=keyword_themes,
+        districts=districts,
+    )

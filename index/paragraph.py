@@ -1,0 +1,49 @@
+"""The paragraph record: the unit that is indexed, searched, shown and cited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("prose", "list", "table", "heading-only")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One citable passage of a report.
+
+    `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
+    the source file is unchanged, and readable as a location. `number` is the passage's 1-based
+    position within its section (the 第N段 of a citation); `order` its position in the corpus.
+    """
+
+    id: str
+    year: int
+    report: str
+    chapter: str
+    section: str
+    heading: str
+    themes: tuple[str, ...]
+    districts: tuple[str, ...]
+    kind: str
+    text: str
+    file: str
+    line_start: int
+    line_end: int
+    number: int
+    order: int
+
+    def to_json(self) -> dict:
+        """The public field set shared by the CLI and the web API."""
+        return {
+            "id": self.id,
+            "year": self.year,
+            "report": self.report,
+            "chapter": self.chapter,
+            "section": self.section,
+            "heading": self.heading,
+            "themes": list(self.themes),
+            "districts": list(self.districts),
+            "kind": self.kind,
+            "text": self.text,
+            "source": {"file": self.file, "line_start": self.line_start, "line_end": self.line_end},
+        }
