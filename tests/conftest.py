@@ -1,0 +1,31 @@
+"""Shared fixtures: the real corpus, parsed once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.corpus import Corpus, load_corpus
+from index.paragraph import Paragraph
+from index.parse import parse_corpus
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def paragraphs(corpus: Corpus) -> list[Paragraph]:
+    return parse_corpus(corpus)
+
+
+@pytest.fixture(scope="session")
+def find(paragraphs: list[Paragraph]):
+    """The one paragraph of `year` whose text contains `snippet` (fails if none or several)."""
+
+    def _find(year: int, snippet: str) -> Paragraph:
+        hits = [p for p in paragraphs if p.year == year and snippet in p.text]
+        assert len(hits) == 1, f"{snippet!r} in {year}: {[p.id for p in hits]}"
+        return hits[0]
+
+    return _find

@@ -1,0 +1,58 @@
+"""The `report-search` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "text", "source"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=120
+    )
+
+
+def test_paragraphs_json_lines_have_the_api_fields():
+    result = run("paragraphs", "--year", "2020", "--section", "4.4", "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records and all(list(r) == FIELDS for r in records)
+    assert all(r["year"] == 2020 and r["section"] == "4.4 优化科技金融生态" for r in records)
+    assert set(records[0]["source"]) == {"file", "line_start", "line_end"}
+    assert any("其中上海37家" in r["text"] for r in records)
+
+
+def test_paragraphs_human_readable():
+    result = run("paragraphs", "--year", "2019", "--section", "4.1")
+    assert result.returncode == 0
+    assert "2019-ch4-0055" in result.stdout and "districts: 青浦区" in result.stdout
+    assert "source: corpus/2019-ch4.txt lines 55–57" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["paragraphs", "--year", "abc"], "invalid int value: 'abc'"),
+        (["paragraphs", "--year", "2018"], "no report for year 2018; the corpus has 2017, 2019, 2020, 2021"),
+        (["paragraphs", "--section", "9.9"], "no section matches '9.9'"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_get_a_message_not_a_traceback(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_corpus_summary():
+    result = run("corpus")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["file", "year", "paragraphs"]
+    assert any(line.startswith("corpus/2021-ch4.txt") for line in lines)
