@@ -1,26 +1,58 @@
-"""Text analysis shared by the parser, the indexer and the query parser.
+"""Text analysis shared by the parser, the indexer and the query side.
 
-One normalisation (NFKC, ASCII lower-cased) and one jieba tokenizer with the report terms
-of `corpus/userdict.txt`, so that a query is cut exactly the way the paragraphs were.
+One folding (NFKC + lower case, so ＧＶ/Ｇ60/g60/G60 and （）/() meet), one jieba tokenizer with the
+report terms of `corpus/userdict.txt`, and the two token streams the index is built from:
+
+- words: jieba words of the folded text, for BM25 ranking;
+- chars: every character and every pair of adjacent characters of the folded text, so that
+  any substring of any length has index terms that every paragraph containing it also has
+  (candidates), which are then checked against the stored text (exact, never missing).
+
+The Whoosh tokenizer classes stay importable by these names: Whoosh pickles them into the index.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 
 import jieba
+from whoosh.analysis import Token, Tokenizer
 
-from .corpus import corpus_dir, nfkc
+from .corpus import corpus_dir
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_SPACE = re.compile(r"\s+")
 
 
-def normalize(text: str) -> str:
-    """NFKC plus ASCII lower-casing: 長三角/ＧＶ/g60 and G60 all meet here."""
-    return nfkc(text).lower()
+def fold(text: str) -> str:
+    """NFKC and lower case; whitespace runs become one space."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).lower())
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`fold(text)` plus, for each folded character, the index of the character it came from.
+
+    Highlights are found in folded text and drawn on the original; NFKC may change lengths
+    (㎡ → m2), so the map is built character by character when the fast path does not fit."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded, list(range(len(text)))
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        piece = unicodedata.normalize("NFKC", ch).lower()
+        if piece.isspace():
+            if out and out[-1] == " ":
+                continue
+            piece = " "
+        out.append(piece)
+        offsets.extend([i] * len(piece))
+    return "".join(out), offsets
 
 
 def tokenizer() -> jieba.Tokenizer:
@@ -38,13 +70,66 @@ def tokenizer() -> jieba.Tokenizer:
                         parts = line.split()
                         if parts and not parts[0].startswith("#"):
                             freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-                            tok.add_word(normalize(parts[0]), freq)
+                            tok.add_word(fold(parts[0]), freq)
                 _tokenizer = tok
     return _tokenizer
 
 
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
 def words(text: str) -> Iterator[tuple[str, int, int]]:
-    """jieba words of the normalised text as (word, start, end), whitespace dropped."""
-    for word, start, end in tokenizer().tokenize(normalize(text)):
-        if not word.isspace():
+    """jieba words of the folded text as (word, start, end); spaces and punctuation dropped."""
+    for word, start, end in tokenizer().tokenize(fold(text)):
+        if _is_word(word):
             yield word, start, end
+
+
+def char_grams(folded: str) -> Iterator[str]:
+    """Every character (but spaces) and every adjacent pair of the folded text."""
+    for i, ch in enumerate(folded):
+        if ch != " ":
+            yield ch
+        if i + 1 < len(folded):
+            yield folded[i : i + 2]
+
+
+def gram_keys(folded: str) -> list[str]:
+    """The index terms every text containing `folded` must have: its pairs, or its one character."""
+    if len(folded) == 1:
+        return [folded]
+    return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+
+
+class _StreamTokenizer(Tokenizer):
+    """Adapts a function text -> strings into a Whoosh tokenizer (frequencies only, no positions)."""
+
+    def tokens(self, value: str) -> Iterator[str]:
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stream = self.tokens(value) if tokenize else iter([value])
+        for pos, text in enumerate(stream):
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+class WordTokenizer(_StreamTokenizer):
+    """jieba words, for the ranked `words` field."""
+
+    def tokens(self, value: str) -> Iterator[str]:
+        return (word for word, _, _ in words(value))
+
+
+class CharTokenizer(_StreamTokenizer):
+    """Characters and character pairs, for the exact-match `chars` field."""
+
+    def tokens(self, value: str) -> Iterator[str]:
+        return char_grams(fold(value))
