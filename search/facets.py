@@ -1,0 +1,112 @@
+"""Facets: the year / theme / district filters a search is narrowed by, and their counts.
+
+Several values of one facet are ORed, different facets ANDed. The counts shown for a facet
+ignore that facet's own selection, so a user sees the alternatives (as on the best shop sites).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from index.corpus import Corpus, nfkc
+
+FACETS = ("year", "theme", "district")
+
+
+class FilterError(ValueError):
+    """A filter value of the wrong form (year=abc); the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: tuple[int, ...] = ()
+    theme: tuple[str, ...] = ()
+    district: tuple[str, ...] = ()  # full names (闵行区); unknown names are kept and match nothing
+
+    def selected(self, facet: str) -> tuple:
+        return getattr(self, facet)
+
+    def to_json(self) -> dict:
+        return {"year": list(self.year), "theme": list(self.theme), "district": list(self.district)}
+
+
+def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = ()) -> Filters:
+    """Filters from user input: years as integers, districts by full or short name or area."""
+    years: list[int] = []
+    for value in year:
+        text = str(value).strip()
+        if not (text.isdigit() and len(text) == 4):
+            raise FilterError(f"年份应为四位数字（例如 2020），而不是 {text!r}")
+        if int(text) not in years:
+            years.append(int(text))
+    districts: list[str] = []
+    for value in district:
+        name = resolve_district(corpus, value)
+        if name not in districts:
+            districts.append(name)
+    themes = [t.strip() for t in theme if t.strip()]
+    return Filters(tuple(years), tuple(dict.fromkeys(themes)), tuple(districts))
+
+
+def resolve_district(corpus: Corpus, value: str) -> str:
+    """闵行 / 闵行区 / 零号湾 → 闵行区; anything else is returned as typed."""
+    key = nfkc(value).strip()
+    for d in corpus.districts:
+        if key in d.names or key in d.areas:
+            return d.name
+    return key
+
+
+def merge(a: Filters, b: Filters) -> Filters:
+    """Union of two selections (the URL's and the query text's `year:` …)."""
+    return Filters(
+        tuple(dict.fromkeys(a.year + b.year)),
+        tuple(dict.fromkeys(a.theme + b.theme)),
+        tuple(dict.fromkeys(a.district + b.district)),
+    )
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Per-document facet values, indexed by document number, kept in memory."""
+
+    year: Sequence[int]
+    theme: Sequence[tuple[str, ...]]
+    district: Sequence[tuple[str, ...]]
+
+
+def apply(columns: Columns, docs: Iterable[int], filters: Filters) -> tuple[list[int], dict[str, Counter]]:
+    """The documents passing every filter, and per facet the counts over the documents that
+    pass the *other* facets' filters."""
+    years, themes, districts = set(filters.year), set(filters.theme), set(filters.district)
+    counts = {facet: Counter() for facet in FACETS}
+    passing: list[int] = []
+    col_year, col_theme, col_district = columns.year, columns.theme, columns.district
+    for d in docs:
+        y, t, di = col_year[d], col_theme[d], col_district[d]
+        ok_y = not years or y in years
+        ok_t = not themes or not themes.isdisjoint(t)
+        ok_d = not districts or not districts.isdisjoint(di)
+        if ok_t and ok_d:
+            counts["year"][y] += 1
+        if ok_y and ok_d:
+            counts["theme"].update(t)
+        if ok_y and ok_t:
+            counts["district"].update(di)
+        if ok_y and ok_t and ok_d:
+            passing.append(d)
+    return passing, counts
+
+
+def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence]) -> dict:
+    """`{"year": [{"value", "count", "selected"}], …}`: every known value with its count
+    (selected values always listed, even at 0), in the corpus's own order for each facet."""
+    out = {}
+    for facet in FACETS:
+        chosen = filters.selected(facet)
+        values = [v for v in order[facet] if counts[facet].get(v) or v in chosen]
+        values += [v for v in chosen if v not in values]
+        out[facet] = [{"value": v, "count": counts[facet].get(v, 0), "selected": v in chosen} for v in values]
+    return out

@@ -1,0 +1,103 @@
+"""Highlighting: find every occurrence of the query's terms and wrap each run in ONE <mark>.
+
+Matches are found in the folded text (so ＧＶ finds gv) and drawn on the original characters.
+Everything but the <mark> tags is HTML-escaped: the corpus itself contains text like <div>.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from index.analysis import fold_with_offsets
+
+SNIPPET_MIN, SNIPPET_MAX = 100, 160
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    """Merged [start, end) spans of the original text covered by any needle."""
+    folded, offsets = fold_with_offsets(text)
+    found: list[tuple[int, int]] = []
+    for needle in {n for n in needles if n.strip()}:
+        start = folded.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            found.append((offsets[start], offsets[end - 1] + 1))
+            start = folded.find(needle, start + 1)
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:  # touching or overlapping: one mark
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """Escaped text[start:end] with the marks inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    out, pos = [], start
+    for a, b in marks:
+        a, b = max(a, start), min(b, end)
+        if a >= b:
+            continue
+        out.append(html.escape(text[pos:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        pos = b
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def highlight(text: str, needles: list[str]) -> str:
+    """The whole text, escaped, every match marked: for the paragraph page."""
+    return render(text, spans(text, needles))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def snippet(text: str, needles: list[str]) -> str:
+    """About 100–160 characters around the best match, cut at sentence ends, escaped and marked.
+
+    The best match is the sentence holding the most distinct needles; neighbouring sentences
+    are added while they fit. A sentence longer than the window is cut around the match."""
+    marks = spans(text, needles)
+    if len(text) <= SNIPPET_MAX:
+        return render(text, marks)
+    sentences = _sentences(text)
+
+    def hits(bounds: tuple[int, int]) -> int:
+        return sum(1 for a, b in marks if a < bounds[1] and b > bounds[0])
+
+    best = max(range(len(sentences)), key=lambda i: (hits(sentences[i]), -i)) if marks else 0
+    lo, hi = sentences[best]
+    if hi - lo > SNIPPET_MAX:  # one long sentence: a window around its first match
+        first = next((a for a, b in marks if lo <= a < hi), lo)
+        lo = max(lo, min(first - SNIPPET_MAX // 3, hi - SNIPPET_MAX))
+        hi = min(hi, lo + SNIPPET_MAX)
+    else:
+        i, j = best, best
+        while True:
+            grown = False
+            if j + 1 < len(sentences) and sentences[j + 1][1] - lo <= SNIPPET_MAX:
+                j += 1
+                hi = sentences[j][1]
+                grown = True
+            if hi - lo < SNIPPET_MIN and i > 0 and hi - sentences[i - 1][0] <= SNIPPET_MAX:
+                i -= 1
+                lo = sentences[i][0]
+                grown = True
+            if not grown or hi - lo >= SNIPPET_MIN:
+                break
+    prefix = "…" if lo > 0 else ""
+    suffix = "…" if hi < len(text) else ""
+    return prefix + render(text, marks, lo, hi) + suffix

@@ -1,0 +1,146 @@
+"""The query language: what a user types, parsed into clauses and filters.
+
+    科创板 上市            both must occur (AND)
+    科创板 OR 科技信贷      either
+    -保险                  must not occur
+    "科技创新中心"          exactly this text
+    科创板上市企业          segmented by jieba: 科创板 + 上市 + 企业, each must occur
+    year:2020 theme:科技金融 district:闵行   filters (short and full district names)
+
+Every clause matches by substring of the folded text (NFKC, lower case), so a word is found
+inside longer words too (科创 in 科创板). Any input parses: stray quotes, a lone OR, a lone "-"
+and unknown `field:` prefixes are read as text; only a filter with a bad value, or an input
+over MAX_LENGTH characters, is an error (QueryError, with a message for a person).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.analysis import fold, words
+
+MAX_LENGTH = 200
+FILTER_FIELDS = {"year": "year", "theme": "theme", "district": "district", "年份": "year", "主题": "theme", "区": "district"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
+
+
+class QueryError(ValueError):
+    """The query cannot be run as typed; the message says why and what to type instead."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing that must (or must not) occur.
+
+    `text` is the folded string as typed; `parts` the strings that must each occur (the jieba
+    segments of an unquoted term, or the phrase itself when quoted)."""
+
+    text: str
+    parts: tuple[str, ...]
+    phrase: bool = False
+
+    @property
+    def label(self) -> str:
+        return f'"{self.text}"' if self.phrase else " + ".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Query:
+    groups: tuple[tuple[Clause, ...], ...]  # AND of groups; a group is an OR of clauses
+    excluded: tuple[Clause, ...] = ()
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # from year:… in the text
+    notes: tuple[str, ...] = ()  # how odd input was read
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(c for group in self.groups for c in group)
+
+    @property
+    def terms(self) -> list[str]:
+        """What is looked for, after segmentation: every part of every positive clause."""
+        out: list[str] = []
+        for clause in self.clauses:
+            out.extend(p for p in clause.parts if p not in out)
+        return out
+
+    def describe(self) -> str:
+        """The query as understood, in the words shown to the user."""
+        pieces = [" 或 ".join(c.label for c in group) for group in self.groups]
+        pieces += [f"不含 {c.label}" for c in self.excluded]
+        return "，".join(pieces)
+
+
+def segments(text: str) -> tuple[str, ...]:
+    """The parts an unquoted term must contain: jieba words, or the term itself when it has none."""
+    folded = fold(text).strip()
+    parts: list[str] = []
+    for word, _, _ in words(folded):
+        if word not in parts:
+            parts.append(word)
+    return tuple(parts) if parts else ((folded,) if folded else ())
+
+
+def parse(text: str) -> Query:
+    """Parse a query string. Raises QueryError only for over-long input or bad filter values."""
+    if len(text) > MAX_LENGTH:
+        raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
+    text = _CONTROL.sub(" ", text)
+    notes: list[str] = []
+    if text.count('"') % 2:
+        notes.append("引号不成对：最后一个引号之后的内容按短语处理")
+    groups: list[list[Clause]] = []
+    excluded: list[Clause] = []
+    filters: dict[str, list[str]] = {}
+    pending_or = False
+    for m in _TOKEN.finditer(text):
+        negate, prefix, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if prefix and fold(prefix) in FILTER_FIELDS and not negate:
+            value = quoted if quoted is not None else bare
+            if value:
+                filters.setdefault(FILTER_FIELDS[fold(prefix)], []).append(value.strip())
+                continue
+        raw = quoted if quoted is not None else bare
+        if prefix:  # an unknown field: the whole token is text
+            raw = f"{prefix}:{raw}" if raw is not None else f"{prefix}:"
+        if raw is None:
+            continue
+        if quoted is None and raw == "OR" and not negate:
+            pending_or = bool(groups)
+            if not groups:
+                notes.append("开头的 OR 已忽略")
+            continue
+        clause = _clause(raw, phrase=quoted is not None)
+        if clause is None:
+            if negate and not raw:
+                continue
+            continue
+        if negate:
+            excluded.append(clause)
+        elif pending_or and groups:
+            groups[-1].append(clause)
+        else:
+            groups.append([clause])
+        pending_or = False
+    if pending_or:
+        notes.append("结尾的 OR 已忽略")
+    return Query(
+        groups=tuple(tuple(g) for g in groups),
+        excluded=tuple(excluded),
+        filters={k: tuple(v) for k, v in filters.items()},
+        notes=tuple(notes),
+    )
+
+
+def _clause(raw: str, phrase: bool) -> Clause | None:
+    folded = fold(raw).strip()
+    if not folded:
+        return None
+    if phrase:
+        return Clause(folded, (folded,), phrase=True)
+    return Clause(folded, segments(folded))
