@@ -29,3 +29,18 @@ def find(paragraphs: list[Paragraph]):
         return hits[0]
 
     return _find
+
+
+@pytest.fixture(scope="session")
+def index_path(tmp_path_factory, corpus):
+    """A fresh index of the real corpus, built once for the session."""
+    from index.build import build
+
+    return build(tmp_path_factory.mktemp("index"), corpus, progress=False)
+
+
+@pytest.fixture(scope="session")
+def engine(index_path, corpus):
+    from search.engine import Engine
+
+    return Engine(index_path, corpus)

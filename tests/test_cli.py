@@ -56,3 +56,50 @@ def test_corpus_summary():
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["file", "year", "paragraphs"]
     assert any(line.startswith("corpus/2021-ch4.txt") for line in lines)
+
+
+@pytest.fixture(scope="module")
+def built_index(tmp_path_factory) -> str:
+    location = tmp_path_factory.mktemp("cli-index")
+    result = run("build", "--index", str(location), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "built" in result.stdout and "paragraphs" in result.stdout
+    return str(location)
+
+
+def test_query_json_is_the_api_shape(built_index):
+    result = run("query", "科创板", "--year", "2020", "--theme", "科技金融", "--json", "--index", built_index)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "hits", "facets"}
+    assert data["filters"] == {"year": [2020], "theme": ["科技金融"], "district": []}
+    assert data["hits"][0]["snippet_html"].startswith("<mark>科创板</mark>")
+    assert "上海37家" in data["hits"][0]["text"]
+    assert [row["value"] for row in data["facets"]["year"] if row["selected"]] == [2020]
+
+
+def test_query_human_readable_marks_matches(built_index):
+    result = run("query", "零号湾", "--district", "闵行", "--page", "1", "--index", built_index)
+    assert result.returncode == 0, result.stderr
+    assert "【零号湾】" in result.stdout and "查询理解为：零号湾；district: 闵行区" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["query", "x", "--page", "0"], "must be a whole number from 1"),
+        (["query", "x", "--per-page", "1000"], "must be at most 100"),
+        (["query", "x", "--year", "20x0"], "四位数字"),
+        (["query", "科" * 300], "查询过长"),
+        (["query", "x", "--sort", "random"], "invalid choice"),
+    ],
+)
+def test_query_bad_input(built_index, args, message):
+    result = run(*args, "--index", built_index)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_query_without_index_and_no_build_says_what_to_run(tmp_path):
+    result = run("query", "科创板", "--no-build", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "run: report-search build --index" in result.stderr

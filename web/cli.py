@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 import textwrap
+import time
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
+from index.build import IndexNotReady, build, default_location
 from index.corpus import CorpusError, load_corpus
 from index.paragraph import Paragraph
 from index.parse import parse_corpus, unmapped_sections
+from search.engine import SORTS, open_engine
+from search.facets import FilterError, Filters, resolve
+from search.query import QueryError
 
 
 class UsageError(Exception):
@@ -74,6 +82,55 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    location = Path(args.index).resolve() if args.index else default_location()
+    started = time.perf_counter()
+    path = build(location, progress=None if not args.quiet else False)
+    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    print(
+        f"built {meta['paragraphs']} paragraphs in {time.perf_counter() - started:.1f} s: "
+        f"{path} ({_index_size(path) / 1024:.0f} KiB)"
+    )
+    return 0
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _terminal(snippet_html: str, tty: bool) -> str:
+    """A snippet for the terminal: marks in bold yellow on a terminal, 【…】 in a pipe."""
+    on, off = ("\033[1;33m", "\033[0m") if tty else ("【", "】")
+    return html.unescape(_MARK.sub(lambda m: on + m.group(1) + off, snippet_html))
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    location = Path(args.index).resolve() if args.index else None
+    engine = open_engine(location, rebuild=not args.no_build)
+    filters = resolve(engine.corpus, args.year or (), args.theme or (), args.district or ())
+    results = engine.search(args.text, filters, sort=args.sort, page=args.page, per_page=args.per_page)
+    if args.json:
+        print(json.dumps(results.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    tty = sys.stdout.isatty()
+    print(f"共 {results.total} 条 · 第 {results.page}/{results.pages} 页 · {results.took_ms:.1f} ms")
+    if results.parsed.terms or results.filters != Filters():
+        chosen = [f"{k}: {'、'.join(map(str, v))}" for k, v in results.filters.to_json().items() if v]
+        print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
+    for note in results.parsed.notes:
+        print(f"注意：{note}")
+    for i, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
+        p = hit.paragraph
+        where = " · ".join(filter(None, [str(p.year), p.section, "、".join(p.districts)]))
+        print(f"\n{i}. [{p.id}] {where}")
+        print(textwrap.fill(_terminal(hit.snippet_html, tty), width=70, initial_indent="   ", subsequent_indent="   "))
+        print(f"   {hit.to_json()['citation']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-search", description="上海科技进步报告 full-text search")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -86,7 +143,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("corpus", help="summarise the parsed corpus per file")
     p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("build", help="build the search index (atomically replaces the old one)")
+    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("query", help="search from the terminal")
+    p.add_argument("text", help='the query, e.g. 科创板 or "科技创新中心" -保险 year:2020')
+    p.add_argument("--year", action="append", help="edition year; repeat for several")
+    p.add_argument("--theme", action="append", help="theme, e.g. 科技金融; repeat for several")
+    p.add_argument("--district", action="append", help="district, full or short name (闵行)")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--page", type=_positive, default=1)
+    p.add_argument("--per-page", type=_per_page, default=10)
+    p.add_argument("--json", action="store_true", help="the web API's JSON")
+    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
+    p.set_defaults(func=cmd_query)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, not {text!r}")
+    return int(text)
+
+
+def _per_page(text: str) -> int:
+    value = _positive(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"must be at most 100, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,8 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
+    except (UsageError, QueryError, FilterError, ValueError) as exc:
         parser.exit(2, f"report-search: error: {exc}\n")
+    except IndexNotReady as exc:
+        parser.exit(1, f"report-search: {exc}\n")
     except CorpusError as exc:
         parser.exit(1, f"report-search: corpus error: {exc}\n")
     except BrokenPipeError:  # `report-search paragraphs | head`

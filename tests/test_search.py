@@ -1,0 +1,247 @@
+"""The engine on the real corpus: exactness, ranking, facets, highlights, citations."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import unicodedata
+
+import pytest
+
+from search.facets import FilterError, Filters, resolve
+from search.highlight import snippet
+from search.query import QueryError
+
+
+def nfkc_lower(text: str) -> str:
+    """Brute-force side of the comparisons, written independently of index.analysis."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower())
+
+
+def all_ids(engine, text: str, filters: Filters | None = None) -> set[str]:
+    results = engine.search(text, filters, per_page=100)
+    ids = {h.paragraph.id for h in results.hits}
+    for page in range(2, results.pages + 1):
+        ids |= {h.paragraph.id for h in engine.search(text, filters, page=page, per_page=100).hits}
+    assert len(ids) == results.total
+    return ids
+
+
+def sample_substrings(paragraphs, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        text = rng.choice(paragraphs).text
+        length = rng.randint(1, 10)
+        if len(text) < length:
+            continue
+        start = rng.randrange(len(text) - length + 1)
+        piece = text[start : start + length]
+        if piece.strip() and '"' not in piece:
+            out.append(piece)
+    return out
+
+
+def test_recall_and_precision_against_a_brute_force_scan(engine, paragraphs):
+    """1,000+ random substrings (lengths 1–10, fixed seed): quoted, exactly the paragraphs that
+    contain them; unquoted, at least those (and only paragraphs containing every part)."""
+    folded = {p.id: nfkc_lower(p.text) for p in paragraphs}
+    checked = 0
+    for piece in sample_substrings(paragraphs, 1200, seed=20261122):
+        needle = nfkc_lower(piece).strip()
+        expected = {pid for pid, text in folded.items() if needle in text}
+        assert expected, piece
+        quoted = all_ids(engine, f'"{piece}"')
+        assert quoted == expected, piece
+        plain = piece.strip()
+        if plain and not plain.startswith("-") and ":" not in plain and " " not in plain and plain != "OR":
+            got = all_ids(engine, plain)
+            assert expected <= got, piece
+            parts = engine.search(plain).parsed.terms
+            assert all(all(part in folded[pid] for part in parts) for pid in got), piece
+        checked += 1
+    assert checked >= 1000
+
+
+@pytest.mark.parametrize("text", ["科创", "城", "R&D", "g60", "G60", "Ｇ60", "科技创新中心", "全球创新网络", "科创板上市企业"])
+def test_known_traps_are_found(engine, paragraphs, text):
+    needle = nfkc_lower(text)
+    expected = {p.id for p in paragraphs if all(part in nfkc_lower(p.text) for part in engine.search(text).parsed.terms)}
+    exact = {p.id for p in paragraphs if needle in nfkc_lower(p.text)}
+    got = all_ids(engine, text)
+    assert exact and exact <= got == expected
+    assert all_ids(engine, f'"{text}"') == exact
+
+
+def test_subword_and_mixed_examples(engine):
+    assert any("科创板" in h.paragraph.text for h in engine.search("科创").hits)
+    assert any("张江科学城" in h.paragraph.text for h in engine.search("城", per_page=100).hits)
+    assert engine.search('"科技创新中心"').total >= 20
+
+
+# Ranking: expectations chosen by reading the reports ----------------------------------
+
+def top(engine, text, n=3, **kw):
+    return [h.paragraph for h in engine.search(text, **kw).hits[:n]]
+
+
+def test_golden_relevance(engine):
+    assert "上海37家" in top(engine, "科创板", 1, filters=Filters(year=(2020,)))[0].text
+    years = {p.year for p in top(engine, "上海天文馆", 4)}
+    assert {2019, 2021} <= years
+    assert all("科学普及" in p.themes for p in top(engine, "上海天文馆", 4))
+    assert top(engine, "零号湾", 1)[0].districts == ("闵行区",)
+    assert all("普陀区" in p.districts for p in top(engine, "中以创新园", 3))
+    assert top(engine, "高企贷", 1)[0].section == "4.4 优化科技金融生态"
+    assert any("上海共12人当选" in p.text for p in top(engine, "院士 当选", 2))  # and the 2021 timeline
+    assert top(engine, "区块链", 2)[0].districts in (("虹口区",), ("长宁区",))
+    assert "松江区" in top(engine, "G60", 1)[0].districts
+    assert all("国际合作" in p.themes for p in top(engine, "一带一路", 5))
+    assert all("科技金融" in p.themes for p in top(engine, "科技履约贷", 3))
+    assert "浦江创新论坛" in top(engine, "浦江创新论坛", 1)[0].text
+    assert "外资研发中心" in top(engine, "外资研发中心", 1)[0].heading + top(engine, "外资研发中心", 1)[0].text
+    assert top(engine, "长三角科技资源共享服务平台开通启动", 1)[0].year == 2019
+    assert any("科技小巨人工程实施十余年来" in p.text for p in top(engine, "小巨人", 5))
+    # A segmented term found unbroken ranks above its parts found apart.
+    first = top(engine, "科创板上市企业", 1)[0]
+    assert "科创板" in first.text and "上市" in first.text
+
+
+def test_sorts(engine):
+    newest = [h.paragraph.year for h in engine.search("科普", sort="newest", per_page=100).hits]
+    assert newest == sorted(newest, reverse=True)
+    oldest = [h.paragraph.year for h in engine.search("科普", sort="oldest", per_page=100).hits]
+    assert oldest == sorted(oldest)
+    order = [h.paragraph.order for h in engine.search("科普", sort="order", per_page=100).hits]
+    assert order == sorted(order)
+
+
+def test_empty_query_with_filters_browses_in_document_order(engine, paragraphs):
+    results = engine.search("", Filters(year=(2021,)), per_page=100)
+    assert results.total == sum(p.year == 2021 for p in paragraphs)
+    assert [h.paragraph.id for h in results.hits] == [p.id for p in paragraphs if p.year == 2021][:100]
+
+
+def test_exclusion(engine):
+    with_insurance = all_ids(engine, "科技金融")
+    without = all_ids(engine, "科技金融 -保险")
+    assert without < with_insurance
+    assert all("保险" not in engine.paragraph(pid).text for pid in without)
+
+
+# Facets ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, filters, contains",
+    [
+        ("科技", Filters(), lambda t: "科技" in t),
+        ("科技", Filters(year=(2020, 2021)), lambda t: "科技" in t),
+        ("创新", Filters(theme=("科技金融",), district=("闵行区",)), lambda t: "创新" in t),
+        ("", Filters(district=("浦东新区", "闵行区")), lambda t: True),
+        ("长三角 OR 一带一路", Filters(year=(2019,), theme=("区域协同", "国际合作")), lambda t: "长三角" in t or "一带一路" in t),
+        ("科技金融 -保险", Filters(theme=("科技金融",)), lambda t: "科技金融" in t and "保险" not in t),
+    ],
+)
+def test_facet_counts_equal_a_brute_force_count(engine, paragraphs, text, filters, contains):
+    results = engine.search(text, filters)
+    matched = [p for p in paragraphs if contains(nfkc_lower(p.text))]
+
+    def passes(p, skip) -> bool:
+        return bool(
+            (skip == "year" or not filters.year or p.year in filters.year)
+            and (skip == "theme" or not filters.theme or set(p.themes) & set(filters.theme))
+            and (skip == "district" or not filters.district or set(p.districts) & set(filters.district))
+        )
+
+    assert results.total == sum(passes(p, None) for p in matched)
+    for facet, field in (("year", "year"), ("theme", "themes"), ("district", "districts")):
+        expected: dict = {}
+        for p in matched:
+            if passes(p, facet):
+                values = [p.year] if facet == "year" else getattr(p, field)
+                for v in values:
+                    expected[v] = expected.get(v, 0) + 1
+        shown = {row["value"]: row["count"] for row in results.facets[facet] if row["count"]}
+        assert shown == expected, facet
+        assert {row["value"] for row in results.facets[facet] if row["selected"]} == set(filters.selected(facet))
+
+
+def test_filters_resolve_short_names_and_reject_bad_years(corpus):
+    assert resolve(corpus, year=["2020"], district=["闵行", "浦东新区", "张江"]) == Filters(
+        year=(2020,), district=("闵行区", "浦东新区")
+    )
+    with pytest.raises(FilterError, match="四位数字"):
+        resolve(corpus, year=["abc"])
+
+
+def test_unknown_filter_values_give_no_hits(engine):
+    assert engine.search("科技", Filters(theme=("不存在",))).total == 0
+    assert engine.search("科技", Filters(district=("火星区",))).total == 0
+
+
+def test_filters_typed_in_the_query(engine):
+    r = engine.search("科创板 year:2020 district:浦东")
+    assert r.filters == Filters(year=(2020,), district=("浦东新区",))
+    assert all(h.paragraph.year == 2020 and "浦东新区" in h.paragraph.districts for h in r.hits)
+    with pytest.raises(FilterError):
+        engine.search("科创板 year:20x0")
+
+
+# Highlights and citations -----------------------------------------------------------------
+
+def test_each_term_is_one_mark_and_text_is_escaped(engine):
+    hit = engine.search("科技创新").hits[0]
+    assert "<mark>科技创新</mark>" in hit.snippet_html
+    assert "<mark>科技</mark><mark>" not in hit.snippet_html
+    angle = engine.search("规划纲要>实施方案").hits[0]
+    assert "&lt;长江三角洲" in angle.snippet_html and "<长江" not in angle.snippet_html
+    html_query = engine.search("<script>")
+    assert all("<script>" not in h.snippet_html for h in html_query.hits)
+
+
+def test_snippet_is_cut_at_sentence_ends(engine):
+    long = max(engine.paragraphs, key=lambda p: len(p.text))
+    word = long.text[len(long.text) // 2 : len(long.text) // 2 + 4]
+    html = snippet(long.text, [nfkc_lower(word)])
+    plain = re.sub(r"<.*?>", "", html).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert "<mark>" in html
+    body = plain.strip("…")
+    assert len(body) <= 160
+    assert plain.startswith("…") or long.text.startswith(body)
+
+
+def test_citation_and_permalink(engine):
+    hit = engine.search("其中上海37家").hits[0].to_json()
+    assert hit["citation"] == (
+        "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, "
+        f"第{engine.paragraph(hit['id']).number}段 (corpus/2020-ch4.txt 第177行)"
+    )
+    assert hit["url"] == "/p/2020-ch4-0177"
+
+
+def test_bad_paging_and_sort_are_errors(engine):
+    for kwargs in ({"page": 0}, {"per_page": 0}, {"per_page": 101}, {"sort": "random"}):
+        with pytest.raises(ValueError):
+            engine.search("科技", **kwargs)
+    with pytest.raises(QueryError):
+        engine.search("科" * 10_000)
+
+
+def test_concurrent_searches_match_serial(engine):
+    queries = ["科创板", "长三角", "上海天文馆", "科普", "张江", "城", '"科技创新中心"', "零号湾", "科技金融 -保险"]
+    serial = {q: [h.paragraph.id for h in engine.search(q, per_page=50).hits] for q in queries}
+    failures: list[str] = []
+
+    def worker(offset: int) -> None:
+        for i in range(40):
+            q = queries[(i + offset) % len(queries)]
+            if [h.paragraph.id for h in engine.search(q, per_page=50).hits] != serial[q]:
+                failures.append(q)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
