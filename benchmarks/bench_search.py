@@ -1,0 +1,168 @@
+"""Search benchmark: build time, index size and query latency at 1×, 10× and 100× the corpus.
+
+    python benchmarks/bench_search.py                 # 1×, 10×, 100×
+    python benchmarks/bench_search.py --scales 1 10   # quicker
+
+For each scale the corpus paragraphs are replicated (unique ids, same text) and indexed; then
+~300 queries — realistic keywords and random substrings of the text (fixed seed) — run on a warm
+engine, top 10 with facets and highlights, each query's first run timed (no result cache hits).
+The same queries run as a brute-force scan of the paragraph texts in the same process: the
+ratio column is engine time / scan time (below 1 means the index is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from index.analysis import fold  # noqa: E402
+from index.build import build  # noqa: E402
+from index.corpus import load_corpus  # noqa: E402
+from index.parse import parse_corpus  # noqa: E402
+from search.engine import Engine  # noqa: E402
+from search.query import parse  # noqa: E402
+
+KEYWORDS = [
+    *"""科创板 上海天文馆 长三角 一带一路 张江 临港 零号湾 中以创新园 浦江创新论坛 科技金融 科技信贷 高企贷 科技小巨人
+    众创空间 大学科技园 科普 科技节 外资研发中心 G60 区块链 人工智能 集成电路 生物医药 院士 人才 技术转移 创新券 孵化器
+    国际合作 科技创新中心 全球创新网络 长三角科技创新共同体 东方美谷 北外滩 科学城 创新创业 双创 保险 投贷联动 上市 融资担保
+    世界顶尖科学家论坛 科学之夜 少年爱迪生 未来说 黑洞 功能型平台 硬科技 R&D 虹口 闵行 浦东 宝山 嘉定 松江 青浦
+    科创板上市企业""".split(),
+    '"科技创新中心"',
+    "长三角 OR 一带一路",
+    "科技金融 -保险",
+    "科创板 year:2020",
+    "创新 district:闵行",
+]
+
+
+def queries(paragraphs, n_random: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = list(KEYWORDS)
+    while len(out) < len(KEYWORDS) + n_random:
+        text = rng.choice(paragraphs).text
+        length = rng.randint(1, 10)
+        if len(text) >= length:
+            start = rng.randrange(len(text) - length + 1)
+            piece = text[start : start + length].strip()
+            if piece and '"' not in piece:
+                out.append(f'"{piece}"')
+    return out
+
+
+def scan(folded: list[str], query: str) -> int:
+    """Brute force: every paragraph whose folded text has every part of every clause."""
+    q = parse(query)
+    needles = [part for clause in q.clauses for part in clause.parts]
+    return sum(1 for text in folded if all(n in text for n in needles))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def size_of(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def run_scale(scale: int, base, corpus, qs: list[str], warmup: list[str], workdir: Path) -> dict:
+    replicated = []
+    for k in range(scale):
+        for p in base:
+            replicated.append(replace(p, id=p.id if k == 0 else f"{p.id}~{k}", order=len(replicated)))
+    chars = sum(len(p.text) for p in replicated)
+    text_bytes = sum(len(p.text.encode()) for p in replicated)
+    location = workdir / f"x{scale}"
+    started = time.perf_counter()
+    path = build(location, corpus, paragraphs=replicated, progress=False)
+    build_s = time.perf_counter() - started
+    engine = Engine(path, corpus)
+    for q in warmup:  # jieba, searcher and column warm-up; different queries from the timed ones
+        engine.search(q)
+    engine_ms, scan_ms = [], []
+    for q in qs:
+        t = time.perf_counter()
+        engine.search(q)
+        engine_ms.append((time.perf_counter() - t) * 1000)
+    folded = [fold(p.text) for p in replicated]
+    for q in qs:
+        t = time.perf_counter()
+        scan(folded, q)
+        scan_ms.append((time.perf_counter() - t) * 1000)
+    engine.close()
+    return {
+        "scale": scale,
+        "paragraphs": len(replicated),
+        "build_s": build_s,
+        "chars_per_s": chars / build_s,
+        "index_mb": size_of(path) / 2**20,
+        "ratio_size": size_of(path) / text_bytes,
+        "p50": statistics.median(engine_ms),
+        "p95": percentile(engine_ms, 95),
+        "p99": percentile(engine_ms, 99),
+        "scan_p50": statistics.median(scan_ms),
+        "scan_p99": percentile(scan_ms, 99),
+    }
+
+
+def cold_cli(index_dir: Path, runs: int = 5) -> float:
+    """Median wall time of `report-search query` in a new process (the 1× index)."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "web.cli", "query", "科创板", "--index", str(index_dir), "--no-build"],
+            check=True,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--random", type=int, default=240, help="random substring queries (default 240)")
+    args = parser.parse_args()
+
+    corpus = load_corpus()
+    base = parse_corpus(corpus)
+    qs = queries(base, args.random, seed=7)
+    warmup = queries(base, 30, seed=99)[len(KEYWORDS) :]
+    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    print(f"{len(qs)} queries ({len(KEYWORDS)} keywords + {args.random} random substrings), top 10 with facets and highlights")
+    header = (
+        f"{'scale':>5} {'paras':>7} {'build s':>8} {'chars/s':>9} {'index MB':>9} {'×text':>6} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'scan p50':>9} {'scan p99':>9} {'p50 ratio':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    try:
+        for scale in args.scales:
+            r = run_scale(scale, base, corpus, qs, warmup, workdir)
+            print(
+                f"{r['scale']:>4}× {r['paragraphs']:>7} {r['build_s']:>8.1f} {r['chars_per_s']:>9.0f} "
+                f"{r['index_mb']:>9.1f} {r['ratio_size']:>6.1f} {r['p50']:>7.2f} {r['p95']:>7.2f} "
+                f"{r['p99']:>7.2f} {r['scan_p50']:>9.2f} {r['scan_p99']:>9.2f} {r['p50'] / r['scan_p50']:>9.2f}",
+                flush=True,
+            )
+        if 1 in args.scales:
+            print(f"\ncold `report-search query` at 1× (new process, median of 5): {cold_cli(workdir / 'x1'):.2f} s")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
