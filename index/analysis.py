@@ -4,11 +4,12 @@ One folding (NFKC + lower case, so ＧＶ/Ｇ60/g60/G60 and （）/() meet), one
 report terms of `corpus/userdict.txt`, and the two token streams the index is built from:
 
 - words: jieba words of the folded text, for BM25 ranking;
-- chars: every character and every pair of adjacent characters of the folded text, so that
+- grams: every character and every pair of adjacent characters of the folded text, so that
   any substring of any length has index terms that every paragraph containing it also has
-  (candidates), which are then checked against the stored text (exact, never missing).
+  (candidates), which are then checked against the stored text (exact, never missing);
+  stored by grams.py.
 
-The Whoosh tokenizer classes stay importable by these names: Whoosh pickles them into the index.
+The Whoosh tokenizer class stays importable by this name: Whoosh pickles it into the index.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .corpus import corpus_dir
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 _SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"[\d.,%]+")
 
 
 def fold(text: str) -> str:
@@ -102,16 +104,15 @@ def gram_keys(folded: str) -> list[str]:
     return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
 
 
-class _StreamTokenizer(Tokenizer):
-    """Adapts a function text -> strings into a Whoosh tokenizer (frequencies only, no positions)."""
-
-    def tokens(self, value: str) -> Iterator[str]:
-        raise NotImplementedError
+class WordTokenizer(Tokenizer):
+    """jieba words as a Whoosh tokenizer, for the `words` field (frequencies only). Bare
+    numbers are left out: they are found through the gram table, and as Whoosh terms they
+    would cost a tenth of the index."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stream = self.tokens(value) if tokenize else iter([value])
+        stream = (w for w, _, _ in words(value) if not _NUMBER.fullmatch(w)) if tokenize else iter([value])
         for pos, text in enumerate(stream):
             token.text, token.boost, token.stopped = text, 1.0, False
             if keeporiginal:
@@ -119,17 +120,3 @@ class _StreamTokenizer(Tokenizer):
             if positions:
                 token.pos = start_pos + pos
             yield token
-
-
-class WordTokenizer(_StreamTokenizer):
-    """jieba words, for the ranked `words` field."""
-
-    def tokens(self, value: str) -> Iterator[str]:
-        return (word for word, _, _ in words(value))
-
-
-class CharTokenizer(_StreamTokenizer):
-    """Characters and character pairs, for the exact-match `chars` field."""
-
-    def tokens(self, value: str) -> Iterator[str]:
-        return char_grams(fold(value))

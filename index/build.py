@@ -26,6 +26,8 @@ from pathlib import Path
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from . import grams
+from .analysis import fold
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .paragraph import Paragraph
 from .parse import parse_corpus
@@ -111,6 +113,7 @@ def build(
             for p in bar:
                 writer.add_document(**document(p))
             writer.commit()
+            grams.write(partial, [fold(p.text) for p in records])
             meta = {
                 "fingerprint": fingerprint(corpus),
                 "schema_version": SCHEMA_VERSION,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from .analysis import CharTokenizer, WordTokenizer
+from .analysis import WordTokenizer
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        order=fields.NUMERIC(stored=True, sortable=True),
-        year=fields.NUMERIC(stored=True, sortable=True),
+        id=fields.STORED,  # looked up in memory (Engine.by_id); as a Whoosh term it costs ~170 B
+        order=fields.STORED,  # = the document number: documents are added in corpus order
+        year=fields.NUMERIC(stored=True),
         report=fields.STORED,
         chapter=fields.STORED,
         section=fields.ID(stored=True),
@@ -28,14 +28,13 @@ def make_schema() -> fields.Schema:
         file=fields.STORED,
         line_start=fields.STORED,
         line_end=fields.STORED,
-        # Ranked words (BM25F) and exact-match character grams; neither needs positions.
+        # Ranked jieba words (BM25F), no positions needed: exact matching uses grams.py.
         words=fields.TEXT(analyzer=WordTokenizer(), phrase=False),
-        chars=fields.TEXT(analyzer=CharTokenizer(), phrase=False),
     )
 
 
 def document(p: Paragraph) -> dict:
-    """The Whoosh document for a paragraph (the text feeds both analysed fields)."""
+    """The Whoosh document for a paragraph."""
     return {
         "id": p.id,
         "order": p.order,
@@ -53,7 +52,6 @@ def document(p: Paragraph) -> dict:
         "line_start": p.line_start,
         "line_end": p.line_end,
         "words": p.text,
-        "chars": p.text,
     }
 
 
