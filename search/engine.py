@@ -2,16 +2,17 @@
 
 How a query runs (see query.py for the language):
 1. candidates — for each string that must occur, the documents holding all of its character
-   pairs (one lookup per pair in the `chars` field, the rarest first);
+   pairs (bitsets from the gram table, intersected rarest first);
 2. verification — each candidate's folded text is checked for the string itself, so a result
    never lacks it and no paragraph containing it is missed;
-3. facets — counted over every match, each facet ignoring its own selection;
-4. ranking — BM25F over jieba words, plus a term-frequency score on the exact strings (for
-   sub-words such as 科创 in 科创板), boosted when a section title or sub-heading matches and
+3. facets — counted over every match with bitset intersections, each facet ignoring its own
+   selection;
+4. ranking — BM25F over the text and the title (section + sub-heading), with the query's
+   jieba words as terms counted as exact strings (so 科创 inside 科创板 counts), and a bonus
    when a segmented term occurs unbroken;
 5. the page — snippets, citations and permalinks for the hits shown.
 
-An Engine is shared by all threads: the in-memory columns are read-only, each thread gets its
+An Engine is shared by all threads: its in-memory tables are read-only, each thread gets its
 own Whoosh searcher (they are not thread-safe), and the caches take a lock.
 """
 
@@ -24,13 +25,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from index import bitset
 from index.analysis import fold, gram_keys, words
 from index.build import ensure
 from index.corpus import Corpus, load_corpus
+from index.grams import Grams
 from index.paragraph import Paragraph
 from index.schema import paragraph
 
@@ -41,7 +45,7 @@ from .query import Query, parse
 
 SORTS = ("relevance", "newest", "oldest", "order")
 K1, B = 1.2, 0.75
-HEADING_BOOST, UNBROKEN_BONUS = 1.5, 2.0
+TITLE, UNBROKEN_BONUS = 2.0, 2.0
 
 
 class _LRU:
@@ -138,24 +142,34 @@ class Engine:
             assert docnum == len(self.paragraphs) == stored["order"], "index documents out of order"
             self.paragraphs.append(paragraph(stored))
         self.by_id = {p.id: i for i, p in enumerate(self.paragraphs)}
+        self.size = len(self.paragraphs)
         self.folded = [fold(p.text) for p in self.paragraphs]
         self.titles = [fold(f"{p.section} {p.heading}") for p in self.paragraphs]
-        self.lengths = [reader.doc_field_length(d, "words", 0) or 1 for d in range(len(self.paragraphs))]
-        self.avg_length = sum(self.lengths) / max(1, len(self.lengths))
-        self.columns = facets.Columns(
-            year=[p.year for p in self.paragraphs],
-            theme=[p.themes for p in self.paragraphs],
-            district=[p.districts for p in self.paragraphs],
+        lengths = [reader.doc_field_length(d, "words", 0) or 1 for d in range(self.size)]
+        average = sum(lengths) / max(1, self.size)
+        self.length_norm = [K1 * (1 - B + B * n / average) for n in lengths]  # BM25's length term
+        self.title_docs: dict[str, int] = {}  # distinct title -> its documents
+        for d, title in enumerate(self.titles):
+            self.title_docs[title] = self.title_docs.get(title, 0) | 1 << d
+        self.years = [p.year for p in self.paragraphs]
+        self.grams = Grams(self.path)
+        if self.grams.size != self.size:
+            raise ValueError(f"{self.path}: gram table and Whoosh index disagree; rebuild the index")
+        self.facets = facets.FacetIndex(
+            {
+                "year": [(p.year,) for p in self.paragraphs],
+                "theme": [p.themes for p in self.paragraphs],
+                "district": [p.districts for p in self.paragraphs],
+            },
+            self.size,
         )
         self.facet_order = {
-            "year": sorted({p.year for p in self.paragraphs}, reverse=True),
+            "year": sorted(self.facets.masks["year"], reverse=True),
             "theme": list(self.corpus.themes),
             "district": [d.name for d in self.corpus.districts],
         }
-        self.everything = range(len(self.paragraphs))
-        self._postings = _LRU(4_000_000, weight=len)  # document numbers held, over all keys
-        self._matches = _LRU(256)
-        self._word_postings = _LRU(2_000_000, weight=len)
+        self._matches = _LRU(256)  # query -> matching documents (pagination, facet clicks)
+        self._contains = _LRU(4096)  # string -> documents containing it (document frequencies)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -172,106 +186,100 @@ class Engine:
             searcher.close()
         self.index.close()
 
-    def _gram_docs(self, gram: str) -> frozenset[int]:
-        def load() -> frozenset[int]:
-            reader = self.searcher().reader()
-            if ("chars", gram) not in reader:
-                return frozenset()
-            return frozenset(reader.postings("chars", gram).all_ids())
-
-        return self._postings.get(gram, load)  # type: ignore[return-value]
-
-    def _word_tf(self, word: str) -> dict[int, float]:
-        def load() -> dict[int, float]:
-            reader = self.searcher().reader()
-            if ("words", word) not in reader:
-                return {}
-            return dict(reader.postings("words", word).items_as("weight"))
-
-        return self._word_postings.get(word, load)  # type: ignore[return-value]
-
     # -- matching -----------------------------------------------------------------------
 
-    def containing(self, needle: str, within: set[int] | None = None) -> set[int]:
-        """Every document whose folded text contains `needle` (exact)."""
-        keys = sorted(gram_keys(needle), key=lambda g: len(self._gram_docs(g)))
-        if not keys:
-            return set()
-        docs = set(self._gram_docs(keys[0]))
-        if within is not None:
-            docs &= within
-        for key in keys[1:]:
+    def containing(self, needle: str, within: int | None = None) -> int:
+        """Bitset of every document whose folded text contains `needle` (exact)."""
+        keys = sorted(gram_keys(needle), key=self.grams.count)
+        docs = bitset.full(self.size) if within is None else within
+        for key in keys:
+            docs &= self.grams.mask(key)
             if not docs:
-                break
-            docs &= self._gram_docs(key)
+                return 0
         if len(needle) > 2:  # pairs alone do not prove the string: check it
             folded = self.folded
-            docs = {d for d in docs if needle in folded[d]}
+            docs = bitset.from_ids((d for d in bitset.ids(docs) if needle in folded[d]), self.size)
         return docs
 
-    def match(self, query: Query) -> frozenset[int]:
-        """Documents matching the text of the query (filters aside); cached per query."""
+    def match(self, query: Query) -> int:
+        """Bitset of documents matching the text of the query (filters aside); cached per query."""
 
-        def compute() -> frozenset[int]:
-            if query.empty:
-                docs: set[int] = set(self.everything)
-            else:
-                docs = None  # type: ignore[assignment]
-                for group in sorted(query.groups, key=len):
-                    found: set[int] = set()
-                    for clause in group:
-                        part_docs: set[int] | None = docs
-                        for part in sorted(clause.parts, key=len, reverse=True):
-                            part_docs = self.containing(part, part_docs)
-                            if not part_docs:
-                                break
-                        found |= part_docs or set()
-                    docs = found if docs is None else docs & found
-                    if not docs:
-                        break
+        def compute() -> int:
+            docs = bitset.full(self.size)
+            for group in sorted(query.groups, key=len):
+                found = 0
+                for clause in group:
+                    clause_docs = docs
+                    for part in sorted(clause.parts, key=len, reverse=True):
+                        clause_docs = self.containing(part, clause_docs)
+                        if not clause_docs:
+                            break
+                    found |= clause_docs
+                docs &= found
+                if not docs:
+                    break
             for clause in query.excluded:
                 if docs:
-                    docs -= self.containing(clause.text, docs)
-            return frozenset(docs)
+                    docs &= ~self.containing(clause.text, docs)
+            return docs
 
         return self._matches.get((query.groups, query.excluded), compute)  # type: ignore[return-value]
 
     # -- ranking ------------------------------------------------------------------------
 
+    def document_frequency(self, needle: str) -> int:
+        return self._contains.get(needle, lambda: self.containing(needle).bit_count())  # type: ignore[return-value]
+
     def scores(self, query: Query, docs: list[int]) -> dict[int, float]:
-        """BM25F on words + saturated frequency of the exact strings, with the boosts."""
-        scores = dict.fromkeys(docs, 0.0)
+        """BM25F over two fields, the text and the title (section + sub-heading, weight TITLE).
+
+        The terms are the query's parts (jieba words, or the typed string where jieba finds
+        none); a term's frequency is its number of occurrences, so 科创 inside 科创板 counts,
+        and its document frequency is exact. Lengths are the documents' jieba word counts from
+        the Whoosh index. A segmented term found unbroken (科创板上市企业 as typed) earns a bonus."""
         if query.empty:
-            return scores
-        searcher, lengths, avg = self.searcher(), self.lengths, self.avg_length
-        query_words = {w for clause in query.clauses for part in clause.parts for w, _, _ in words(part)}
-        for word in query_words:
-            idf = searcher.idf("words", word)
-            for d, tf in self._word_tf(word).items():
-                if d in scores:
-                    scores[d] += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[d] / avg))
-        parts = {part for clause in query.clauses for part in clause.parts}
+            return dict.fromkeys(docs, 0.0)
+        n = self.size
+        terms = {}
+        for part in {part for clause in query.clauses for part in clause.parts}:
+            df = self.document_frequency(part)
+            terms[part] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         unbroken = [c.text for c in query.clauses if len(c.parts) > 1]
-        titles = [c.text for c in query.clauses]
-        folded, heads = self.folded, self.titles
+        in_title = 0  # documents whose title holds a term: few distinct titles, so check those
+        for title, members in self.title_docs.items():
+            if any(term in title for term in terms):
+                in_title |= members
+        titled = set(bitset.ids(in_title))
+        folded, titles, norm = self.folded, self.titles, self.length_norm
+        weights = list(terms.items())
+        scores: dict[int, float] = {}
         for d in docs:
             text = folded[d]
-            score = scores[d] + sum(math.log1p(text.count(p)) for p in parts)
-            score += UNBROKEN_BONUS * sum(1 for u in unbroken if u in text)
-            if any(t in heads[d] for t in titles):
-                score *= HEADING_BOOST
+            in_titles = d in titled
+            score = 0.0
+            for term, idf in weights:
+                tf = text.count(term) + (TITLE * titles[d].count(term) if in_titles else 0)
+                if tf:
+                    score += idf * tf * (K1 + 1) / (tf + norm[d])
+            for whole in unbroken:
+                if whole in text:
+                    score += UNBROKEN_BONUS
             scores[d] = score
         return scores
 
-    def _ranked(self, query: Query, docs: list[int], sort: str, need: int) -> tuple[list[int], dict[int, float]]:
+    def _ranked(self, query: Query, passing: int, sort: str, need: int) -> tuple[list[int], dict[int, float]]:
         if sort == "order" or (sort == "relevance" and query.empty):
-            return heapq.nsmallest(need, docs), {}
+            return list(bitset.ids(passing, need)), {}
         if sort in ("newest", "oldest"):
-            sign = -1 if sort == "newest" else 1
-            years = self.columns.year
-            return heapq.nsmallest(need, docs, key=lambda d: (sign * years[d], d)), {}
-        scores = self.scores(query, docs)
-        return heapq.nsmallest(need, docs, key=lambda d: (-scores[d], d)), scores
+            out: list[int] = []
+            for year in sorted(self.facets.masks["year"], reverse=sort == "newest"):
+                out.extend(bitset.ids(passing & self.facets.masks["year"][year], need - len(out)))
+                if len(out) >= need:
+                    break
+            return out, {}
+        scores = self.scores(query, list(bitset.ids(passing)))
+        # nlargest is stable: equal scores keep document order
+        return [d for d, _ in heapq.nlargest(need, scores.items(), key=itemgetter(1))], scores
 
     # -- the search ---------------------------------------------------------------------
 
@@ -292,12 +300,10 @@ class Engine:
         query = parse(text)
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
         chosen = facets.merge(filters or facets.Filters(), typed)
-        matched = self.match(query)
-        passing, counts = facets.apply(self.columns, matched, chosen)
+        passing, counts = self.facets.apply(self.match(query), chosen)
         ranked, scores = self._ranked(query, passing, sort, page * per_page)
-        needles = [part for clause in query.clauses for part in (*clause.parts, clause.text)]
         hits = [
-            Hit(self.paragraphs[d], scores.get(d, 0.0), snippet(self.paragraphs[d].text, needles))
+            Hit(self.paragraphs[d], scores.get(d, 0.0), snippet(self.paragraphs[d].text, query.needles))
             for d in ranked[(page - 1) * per_page :]
         ]
         return Results(
@@ -305,7 +311,7 @@ class Engine:
             parsed=query,
             filters=chosen,
             sort=sort,
-            total=len(passing),
+            total=passing.bit_count(),
             page=page,
             per_page=per_page,
             took_ms=(time.perf_counter() - started) * 1000,

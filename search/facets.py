@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from index import bitset
 from index.corpus import Corpus, nfkc
 
 FACETS = ("year", "theme", "district")
@@ -68,36 +69,42 @@ def merge(a: Filters, b: Filters) -> Filters:
     )
 
 
-@dataclass(frozen=True)
-class Columns:
-    """Per-document facet values, indexed by document number, kept in memory."""
+class FacetIndex:
+    """For every facet value, the bitset of documents carrying it (built once per engine)."""
 
-    year: Sequence[int]
-    theme: Sequence[tuple[str, ...]]
-    district: Sequence[tuple[str, ...]]
+    def __init__(self, values: dict[str, Sequence[Iterable]], size: int) -> None:
+        """`values[facet][d]` lists the values document d carries for that facet."""
+        self.size = size
+        self.masks: dict[str, dict] = {}
+        for facet in FACETS:
+            members: dict = {}
+            for d, carried in enumerate(values[facet]):
+                for value in carried:
+                    members.setdefault(value, []).append(d)
+            self.masks[facet] = {v: bitset.from_ids(ds, size) for v, ds in members.items()}
 
+    def selection(self, facet: str, chosen: Sequence) -> int:
+        """Documents passing one facet's filter: any chosen value (all documents if none)."""
+        if not chosen:
+            return bitset.full(self.size)
+        mask = 0
+        for value in chosen:
+            mask |= self.masks[facet].get(value, 0)
+        return mask
 
-def apply(columns: Columns, docs: Iterable[int], filters: Filters) -> tuple[list[int], dict[str, Counter]]:
-    """The documents passing every filter, and per facet the counts over the documents that
-    pass the *other* facets' filters."""
-    years, themes, districts = set(filters.year), set(filters.theme), set(filters.district)
-    counts = {facet: Counter() for facet in FACETS}
-    passing: list[int] = []
-    col_year, col_theme, col_district = columns.year, columns.theme, columns.district
-    for d in docs:
-        y, t, di = col_year[d], col_theme[d], col_district[d]
-        ok_y = not years or y in years
-        ok_t = not themes or not themes.isdisjoint(t)
-        ok_d = not districts or not districts.isdisjoint(di)
-        if ok_t and ok_d:
-            counts["year"][y] += 1
-        if ok_y and ok_d:
-            counts["theme"].update(t)
-        if ok_y and ok_t:
-            counts["district"].update(di)
-        if ok_y and ok_t and ok_d:
-            passing.append(d)
-    return passing, counts
+    def apply(self, matched: int, filters: Filters) -> tuple[int, dict[str, Counter]]:
+        """The documents passing every filter, and per facet the counts over the documents
+        that pass the *other* facets' filters."""
+        chosen = {facet: self.selection(facet, filters.selected(facet)) for facet in FACETS}
+        counts: dict[str, Counter] = {}
+        for facet in FACETS:
+            base = matched
+            for other in FACETS:
+                if other != facet:
+                    base &= chosen[other]
+            counts[facet] = Counter({v: n for v, m in self.masks[facet].items() if (n := (base & m).bit_count())})
+        passing = matched & chosen["year"] & chosen["theme"] & chosen["district"]
+        return passing, counts
 
 
 def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence]) -> dict:

@@ -69,6 +69,11 @@ class Query:
             out.extend(p for p in clause.parts if p not in out)
         return out
 
+    @property
+    def needles(self) -> list[str]:
+        """The strings to highlight: every part and every whole clause."""
+        return [n for clause in self.clauses for n in (*clause.parts, clause.text)]
+
     def describe(self) -> str:
         """The query as understood, in the words shown to the user."""
         pieces = [" 或 ".join(c.label for c in group) for group in self.groups]
