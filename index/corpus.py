@@ -206,3 +206,12 @@ def load_corpus(root: Path | None = None) -> Corpus:
         keyword_themes=keyword_themes,
         districts=districts,
     )
+
+
+def source_lines(file: str, start: int, end: int, context: int = 0) -> list[tuple[int, str]]:
+    """Lines start..end (1-based, inclusive) of a corpus file as cited, with `context` lines
+    around them: what a reader checks a citation against."""
+    path = Path(file) if Path(file).is_absolute() else PROJECT_ROOT / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first, last = max(1, start - context), min(len(lines), end + context)
+    return [(n, lines[n - 1]) for n in range(first, last + 1)]

@@ -44,3 +44,15 @@ def engine(index_path, corpus):
     from search.engine import Engine
 
     return Engine(index_path, corpus)
+
+
+@pytest.fixture(scope="session")
+def app(engine):
+    from web import create_app
+
+    return create_app({"ENGINE": engine, "TESTING": False})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

@@ -131,6 +131,30 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import create_app  # Flask only for this command: keeps `query` quick to start
+
+    location = Path(args.index).resolve() if args.index else None
+    app = create_app({"INDEX": location, "REBUILD": not args.no_build})
+    app.extensions["report_search"].search("科技")  # warm up jieba and the caches before the first visitor
+    if args.debug:
+        print(f"Report Search (Flask debug server): http://{args.host}:{args.port}/", flush=True)
+        app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
+        return 0
+    import waitress
+
+    try:
+        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-search", description="上海科技进步报告 full-text search")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -161,12 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("serve", help="serve the web app (waitress), building the index first if needed")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=5000, help="0 picks a free port")
+    p.add_argument("--threads", type=_positive, default=8)
+    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
+    p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0–65535, not {text!r}")
     return int(text)
 
 

@@ -1,0 +1,224 @@
+"""Every route, parameter and error path of the web app, through Flask's test client."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from web.openapi import spec
+
+
+def schema(name: str) -> Draft202012Validator:
+    document = spec()
+    return Draft202012Validator({"$ref": f"#/components/schemas/{name}", **{"components": document["components"]}})
+
+
+def test_security_headers_everywhere(client):
+    for path in ["/", "/search?q=科创板", "/p/2020-ch4-0177", "/api/search?q=x", "/healthz", "/nope"]:
+        response = client.get(path)
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_home(client, paragraphs):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and "autofocus" in html
+    assert f"共 {len(paragraphs)} 个段落" in html
+    assert "/search?year=2021" in html and "/search?theme=%E7%A7%91%E6%8A%80%E9%87%91%E8%9E%8D" in html
+
+
+def test_search_page(client):
+    html = client.get("/search?q=科创板&year=2020").get_data(as_text=True)
+    assert re.search(r'共 <strong>5</strong> 条结果', html)
+    assert "<mark>科创板</mark>" in html
+    assert "查询理解为" in html and "筛选：" in html and "清除全部" in html
+    assert 'aria-pressed="true"' in html  # the selected year
+    assert "各年度分布" in html and "<svg" in html
+    assert 'rel="alternate" type="application/json" href="/api/search?q=' in html
+    assert "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态" in html
+
+
+def test_search_page_empty_state_suggests_removing_filters(client):
+    html = client.get("/search?q=科创板上市企业&district=崇明").get_data(as_text=True)
+    assert "没有找到结果" in html and "去掉 崇明区" in html and "在全部报告中搜索" in html
+    assert '<span class="term">科创板</span><span class="term">上市</span><span class="term">企业</span>' in html
+
+
+def test_pagination_links(client):
+    html = client.get("/search?q=科技&page=2").get_data(as_text=True)
+    assert 'rel="prev" href="/search?q=%E7%A7%91%E6%8A%80"' in html
+    assert 'rel="next" href="/search?q=%E7%A7%91%E6%8A%80&amp;page=3"' in html
+    beyond = client.get("/search?q=科技&page=999")
+    assert beyond.status_code == 200 and "这一页已超出结果范围" in beyond.get_data(as_text=True)
+
+
+def test_corpus_angle_brackets_and_user_html_are_escaped(client):
+    html = client.get("/search?q=规划纲要").get_data(as_text=True)
+    assert "&lt;长江三角洲区域一体化发展" in html and "<长江" not in html
+    hostile = client.get('/search?q=<script>alert(1)</script>"><img src=x>').get_data(as_text=True)
+    assert "<script>alert" not in hostile and "<img src=x>" not in hostile
+
+
+def test_paragraph_page(client):
+    html = client.get("/p/2019-ch4-0055?q=智慧青浦&back=/search%3Fq%3D%E6%99%BA%E6%85%A7%E9%9D%92%E6%B5%A6").get_data(as_text=True)
+    assert "<mark>智慧青浦</mark>" in html
+    assert "青浦区" in html and "4.1 建设各具特色的科技创新中心承载区" in html
+    assert 'class="line cited"><span class="no">55</span>' in html and 'class="line cited"><span class="no">57</span>' in html
+    assert "上海市科学技术委员会.《2019上海科技进步报告》第4部分 4.1 建设各具特色的科技创新中心承载区" in html
+    assert "[R]. 上海: 上海市科学技术委员会." in html
+    assert 'data-copy="cite-plain"' in html and 'rel="prev"' in html and 'rel="next"' in html
+    assert 'href="/search?q=智慧青浦">← 返回结果' in html
+
+
+def test_paragraph_back_link_only_to_our_results(client):
+    html = client.get("/p/2019-ch4-0055?back=https://evil.example/").get_data(as_text=True)
+    assert "evil.example" not in html
+
+
+def test_not_found_pages(client):
+    page = client.get("/p/2099-xx-0001")
+    assert page.status_code == 404 and "找不到页面" in page.get_data(as_text=True)
+    assert "2020-ch4-0177" in page.get_data(as_text=True)  # says what an id looks like
+    api = client.get("/api/paragraphs/2099-xx-0001")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    assert client.get("/nothing/here").status_code == 404
+    assert client.get("/api/nothing").get_json()["error"]["code"] == "not_found"
+
+
+def test_only_get(client):
+    for path in ["/search", "/api/search", "/p/2020-ch4-0177"]:
+        response = client.post(path)
+        assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("year=abc", "四位数字"),
+        ("page=0", "页码（page）应为整数"),
+        ("page=x", "页码（page）应为整数"),
+        ("per_page=1000", "每页条数（per_page）应为整数，范围 1–100"),
+        ("per_page=0", "每页条数"),
+        ("sort=random", "排序方式（sort）"),
+        ("q=" + "科" * 201, "查询过长"),
+        ("q=科创板+year:20x0", "四位数字"),
+    ],
+)
+def test_invalid_parameters_are_400_with_a_message(client, query, message):
+    api = client.get(f"/api/search?{query}")
+    assert api.status_code == 400
+    body = api.get_json()
+    assert body["error"]["code"] == "invalid_parameter" and message in body["error"]["message"]
+    schema("Error").validate(body)
+    page = client.get(f"/search?{query}")
+    assert page.status_code == 400 and message in page.get_data(as_text=True) and "请求有误" in page.get_data(as_text=True)
+
+
+def test_api_search_contract(client):
+    body = client.get("/api/search?q=零号湾&district=闵行&district=浦东&per_page=5").get_json()
+    schema("SearchResults").validate(body)
+    assert list(body)[:10] == ["query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "understood", "notes"]
+    assert body["filters"]["district"] == ["闵行区", "浦东新区"]  # ORed within the facet
+    assert all({"闵行区", "浦东新区"} & set(h["districts"]) for h in body["hits"])
+    hit = body["hits"][0]
+    assert isinstance(hit["year"], int) and hit["source"]["file"].startswith("corpus/")
+    assert hit["url"] == f"/p/{hit['id']}"
+    selected = [row["value"] for row in body["facets"]["district"] if row["selected"]]
+    assert selected == ["闵行区", "浦东新区"]
+
+
+def test_facets_and_across_ored_within(client):
+    both = client.get("/api/search?year=2019&year=2020&theme=科技金融").get_json()
+    assert both["total"] > 0
+    assert all(h["year"] in (2019, 2020) and "科技金融" in h["themes"] for h in both["hits"])
+    years = {row["value"]: row["count"] for row in both["facets"]["year"]}
+    assert years[2021] > 0  # the year facet ignores its own selection
+
+
+def test_unknown_filter_values_give_zero_hits(client):
+    body = client.get("/api/search?q=科技&theme=不存在&district=火星").get_json()
+    assert body["total"] == 0 and body["hits"] == []
+
+
+def test_api_paragraph(client):
+    body = client.get("/api/paragraphs/2020-ch4-0177?q=科创板").get_json()
+    schema("Paragraph").validate(body)
+    assert body["snippet_html"].startswith("<mark>科创板</mark>") and body["prev"] == "2020-ch4-0175"
+    first = client.get("/api/paragraphs/2017-ch4-0006").get_json()
+    assert first["prev"] is None
+
+
+def test_healthz_and_openapi(client, app):
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    schema("Health").validate(health.get_json())
+    document = client.get("/api/openapi.json").get_json()
+    assert document == json.loads(json.dumps(spec(), ensure_ascii=False))
+    routes = {re.sub(r"<(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    assert routes == set(document["paths"])
+    documented = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
+    assert documented == {"q", "year", "theme", "district", "sort", "page", "per_page"}
+
+
+def test_openapi_parameters_match_what_the_code_reads(client):
+    """Each documented parameter changes the response; an undocumented one does not."""
+    base = client.get("/api/search?q=科技").get_json()
+    changed = {
+        "year": client.get("/api/search?q=科技&year=2020").get_json()["total"],
+        "theme": client.get("/api/search?q=科技&theme=人才").get_json()["total"],
+        "district": client.get("/api/search?q=科技&district=闵行").get_json()["total"],
+        "page": client.get("/api/search?q=科技&page=2").get_json()["page"],
+        "per_page": client.get("/api/search?q=科技&per_page=3").get_json()["per_page"],
+        "sort": client.get("/api/search?q=科技&sort=order").get_json()["sort"],
+    }
+    assert changed["year"] < base["total"] and changed["theme"] < base["total"] and changed["district"] < base["total"]
+    assert changed["page"] == 2 and changed["per_page"] == 3 and changed["sort"] == "order"
+    assert client.get("/api/search?q=科技&colour=red").get_json()["total"] == base["total"]
+
+
+def test_links_on_the_results_page_round_trip(client):
+    html = client.get("/search?q=科技&theme=人才").get_data(as_text=True)
+    link = re.search(r'class="facet-value" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    params = parse_qs(urlparse(link).query)
+    assert params["q"] == ["科技"] and "人才" in params["theme"]
+    assert client.get(link).status_code == 200
+
+
+def test_no_request_yields_a_500(client):
+    rng = random.Random(5)
+    alphabet = ["科", "创", '"', "-", " OR ", ":", "year:", "<", ">", "&", "%", "\x00", "\u202e", "𠀀", "　", "\\", "'", "#"]
+    for _ in range(300):
+        q = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        params = {"q": q, "page": rng.choice(["1", "2", "-1", "99999999999999999999", "", "一"]),
+                  "per_page": rng.choice(["10", "100", "101", "abc"]), "year": rng.choice(["2020", "0", "abcd", "20200"]),
+                  "sort": rng.choice(["relevance", "newest", "x"]), "district": rng.choice(["闵行", "", "?"])}
+        for path in ("/search", "/api/search"):
+            assert client.get(path, query_string=params).status_code in (200, 400), params
+
+
+def test_concurrent_requests(app):
+    queries = ["科创板", "长三角", "张江", "科普", "零号湾"]
+    expected = {q: app.test_client().get(f"/api/search?q={q}").get_json()["total"] for q in queries}
+    failures = []
+
+    def worker(k: int) -> None:
+        client = app.test_client()
+        for i in range(30):
+            q = queries[(i + k) % len(queries)]
+            if client.get(f"/api/search?q={q}").get_json()["total"] != expected[q]:
+                failures.append(q)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures

@@ -1,0 +1,62 @@
+"""The JSON API: /api/search, /api/paragraphs/<id>, /api/openapi.json, /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from search.citation import gbt7714
+from search.engine import Hit
+from search.highlight import highlight
+from search.query import QueryError, parse
+
+from . import engine, error_response
+from .openapi import spec
+from .params import read, run
+
+api = Blueprint("api", __name__)
+
+
+@api.get("/api/search")
+def search():
+    return jsonify(run(engine(), read(request.args)).to_json())
+
+
+def paragraph_json(pid: str, q: str = "") -> dict | None:
+    """One paragraph as a hit object (the whole text highlighted for `q`), plus its place in
+    the section, the GB/T 7714 citation and the `prev`/`next` paragraph ids."""
+    e = engine()
+    p = e.paragraph(pid)
+    if p is None:
+        return None
+    before, after = e.neighbours(pid)
+    try:
+        needles = parse(q).needles
+    except QueryError:
+        needles = []
+    data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
+    data.update(
+        number=p.number,
+        citation_gbt7714=gbt7714(p),
+        prev=before.id if before else None,
+        next=after.id if after else None,
+    )
+    return data
+
+
+@api.get("/api/paragraphs/<id>")
+def paragraph(id: str):  # noqa: A002 (the documented path parameter is called id)
+    data = paragraph_json(id, request.args.get("q", ""))
+    if data is None:
+        return error_response(404, f"没有编号为 {id!r} 的段落。段落编号形如 2020-ch4-0177。", "not_found")
+    return jsonify(data)
+
+
+@api.get("/api/openapi.json")
+def openapi():
+    return jsonify(spec())
+
+
+@api.get("/healthz")
+def healthz():
+    e = engine()
+    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name})

@@ -1,0 +1,178 @@
+"""The OpenAPI 3.1 description of the JSON API (tests check it against real responses)."""
+
+from __future__ import annotations
+
+from search.engine import SORTS
+from search.query import MAX_LENGTH
+
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+
+_PARAGRAPH_FIELDS = {
+    "id": {"type": "string", "examples": ["2020-ch4-0177"]},
+    "year": {"type": "integer"},
+    "report": {"type": "string", "examples": ["2020上海科技进步报告"]},
+    "chapter": {"type": "string"},
+    "section": {"type": "string", "description": "number and title, empty before the first section"},
+    "heading": {"type": "string", "description": "nearest sub-heading, may be empty"},
+    "themes": _STR_LIST,
+    "districts": _STR_LIST,
+    "kind": {"type": "string", "enum": ["prose", "list", "table", "heading-only"]},
+    "text": {"type": "string"},
+    "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
+    "score": {"type": "number"},
+    "citation": {"type": "string"},
+    "url": {"type": "string", "description": "permalink path, /p/<id>"},
+    "source": {
+        "type": "object",
+        "required": ["file", "line_start", "line_end"],
+        "properties": {
+            "file": {"type": "string", "description": "relative to the project root"},
+            "line_start": {"type": "integer", "minimum": 1},
+            "line_end": {"type": "integer", "minimum": 1},
+        },
+        "additionalProperties": False,
+    },
+}
+
+_FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"}, "selected": {"type": "boolean"}},
+        "additionalProperties": False,
+    },
+}
+
+
+def _array_param(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description + " Repeat to select several (ORed).",
+        "schema": _STR_LIST,
+        "style": "form",
+        "explode": True,
+    }
+
+
+def spec() -> dict:
+    error = {"$ref": "#/components/schemas/Error"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Report Search API",
+            "version": "1",
+            "description": "Full-text search over the 上海科技进步报告. Every HTML page has a JSON twin here.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Search paragraphs",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
+                         "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
+                        _array_param("year", "Edition year, e.g. 2020."),
+                        _array_param("theme", "Theme, e.g. 科技金融; unknown values match nothing."),
+                        _array_param("district", "District, full or short name (闵行区 / 闵行)."),
+                        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+                    ],
+                    "responses": {
+                        "200": {"description": "Results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
+                        "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
+                    },
+                }
+            },
+            "/api/paragraphs/{id}": {
+                "get": {
+                    "summary": "One paragraph with its neighbours",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "terms to highlight"},
+                    ],
+                    "responses": {
+                        "200": {"description": "The paragraph", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Paragraph"}}}},
+                        "404": {"description": "Unknown id", "content": {"application/json": {"schema": error}}},
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "200 when the index is open",
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}
+            },
+        },
+        "components": {
+            "schemas": {
+                "Hit": {
+                    "type": "object",
+                    "required": list(_PARAGRAPH_FIELDS),
+                    "properties": _PARAGRAPH_FIELDS,
+                    "additionalProperties": False,
+                },
+                "Paragraph": {
+                    "type": "object",
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number"],
+                    "properties": {
+                        **_PARAGRAPH_FIELDS,
+                        "number": {"type": "integer", "description": "position in its section (第N段)"},
+                        "citation_gbt7714": {"type": "string"},
+                        "prev": {"type": ["string", "null"]},
+                        "next": {"type": ["string", "null"]},
+                    },
+                    "additionalProperties": False,
+                },
+                "SearchResults": {
+                    "type": "object",
+                    "required": ["query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "hits", "facets"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "filters": {
+                            "type": "object",
+                            "properties": {"year": {"type": "array", "items": {"type": "integer"}}, "theme": _STR_LIST, "district": _STR_LIST},
+                            "additionalProperties": False,
+                        },
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "took_ms": {"type": "number"},
+                        "terms": _STR_LIST,
+                        "understood": {"type": "string"},
+                        "notes": _STR_LIST,
+                        "sort": {"type": "string", "enum": list(SORTS)},
+                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                        "facets": {
+                            "type": "object",
+                            "required": ["year", "theme", "district"],
+                            "properties": {"year": _FACET, "theme": _FACET, "district": _FACET},
+                            "additionalProperties": False,
+                        },
+                    },
+                    "additionalProperties": False,
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "paragraphs"],
+                    "properties": {"status": {"const": "ok"}, "paragraphs": {"type": "integer"}, "index": {"type": "string"}},
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        }
+                    },
+                },
+            }
+        },
+    }

@@ -1,0 +1,94 @@
+"""The HTML pages: home, results, paragraph permalink. Each has a JSON twin under /api/."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, abort, render_template, request, url_for
+
+from index.corpus import source_lines
+from search.citation import citation, gbt7714
+from search.engine import SORTS
+
+from . import engine
+from .api import paragraph_json
+from .params import SORT_LABELS, read, run, toggled, url_args
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.get("/")
+def home():
+    e = engine()
+    years = Counter(p.year for p in e.paragraphs)
+    themes = Counter(t for p in e.paragraphs for t in p.themes)
+    districts = Counter(d for p in e.paragraphs for d in p.districts)
+    editions = sorted({(r.year, r.title) for r in e.corpus.reports}, reverse=True)
+    return render_template(
+        "home.html",
+        editions=[(year, title, years[year]) for year, title in editions],
+        total=e.size,
+        themes=[(t, themes[t]) for t in e.corpus.themes if themes[t]],
+        districts=[(d.name, districts[d.name]) for d in e.corpus.districts if districts[d.name]],
+        reports=e.corpus.reports,
+    )
+
+
+@pages.get("/search")
+def search():
+    results = run(engine(), read(request.args))
+    chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
+    return render_template(
+        "search.html",
+        r=results,
+        chips=chips,
+        sorts=[(s, SORT_LABELS[s]) for s in SORTS],
+        link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
+        toggle=lambda facet, value: url_for(
+            "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
+        ),
+        api_link=url_for("api.search", **url_args(results)),
+        year_chart=_year_chart(results.facets["year"]),
+        page_window=_page_window(results.page, results.pages),
+    )
+
+
+@pages.get("/p/<pid>")
+def paragraph(pid: str):
+    q = request.args.get("q", "")
+    data = paragraph_json(pid, q)
+    if data is None:
+        abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
+    p = engine().paragraph(pid)
+    return render_template(
+        "paragraph.html",
+        p=p,
+        d=data,
+        q=q,
+        citation=citation(p),
+        gbt=gbt7714(p),
+        lines=source_lines(p.file, p.line_start, p.line_end, context=2),
+        back=_local_results_link(request.args.get("back", "")),
+    )
+
+
+def _year_chart(rows: list[dict]) -> list[dict]:
+    """Bars for the per-year distribution of the current query (widths in percent)."""
+    top = max((row["count"] for row in rows), default=0) or 1
+    return [dict(row, width=round(100 * row["count"] / top, 1)) for row in sorted(rows, key=lambda r: r["value"])]
+
+
+def _page_window(page: int, pages: int, span: int = 2) -> list[int | None]:
+    """Page numbers to show: first, last and a window around the current page (None = gap)."""
+    shown = sorted({1, pages, *range(max(1, page - span), min(pages, page + span) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def _local_results_link(value: str) -> str:
+    """Only a link to our own results page is followed back (never another site)."""
+    return value if value == "/search" or value.startswith("/search?") else ""
