@@ -1,0 +1,134 @@
+"""Real-browser tests: Debian's Chromium, driven by Playwright, against `report-search serve`.
+
+They skip (with the reason) only where no Chromium is installed, and never in CI (CI=true):
+.ci/run installs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the browser tests: install Debian's chromium (see .ci/run)", pytrace=False)
+    pytest.skip("no Chromium here: apt-get install chromium to run the browser tests", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(index_path):
+    """`report-search serve` on a free loopback port, as a user starts it."""
+    location = index_path.parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+    )
+    url = None
+    for line in proc.stdout:  # the first line that names the URL
+        m = re.search(r"serving on (http://\S+)", line)
+        if m:
+            url = m.group(1)
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail("report-search serve did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield url.rstrip("/")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, errors  # no script errors, no CSP violations
+
+
+def test_type_a_query_and_see_marked_results(page, server, tmp_path):
+    page.goto(server + "/")
+    box = page.locator("input[name=q]")
+    assert box.evaluate("el => el === document.activeElement")  # focused on arrival
+    box.fill("上海天文馆")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert page.locator(".hit").count() >= 3
+    assert page.locator(".hit mark").first.inner_text() == "上海天文馆"
+    shot = tmp_path / "results.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    target = os.environ.get("REPORT_SEARCH_SCREENSHOT")  # set to refresh docs/screenshot.png
+    if target:
+        shutil.copy(shot, target)
+
+
+def test_click_a_year_facet(page, server):
+    page.goto(server + "/search?q=%E7%A7%91%E5%88%9B%E6%9D%BF")  # 科创板
+    before = int(page.locator("#total strong").inner_text())
+    year = page.locator(".facet[data-facet=year] a.facet-value", has_text="2020")
+    expected = int(year.locator(".count").inner_text())
+    year.click()
+    page.wait_for_url(re.compile(r"year=2020"))
+    after = int(page.locator("#total strong").inner_text())
+    assert after == expected < before
+    assert page.locator(".chip", has_text="2020").count() == 1
+    page.locator(".chip", has_text="2020").click()  # one-click removal
+    page.wait_for_url(lambda url: "year=" not in url)
+    assert int(page.locator("#total strong").inner_text()) == before
+
+
+def test_open_a_permalink_and_copy_the_citation(page, server):
+    page.goto(server + "/search?q=%E7%A7%91%E5%88%9B%E6%9D%BF&year=2020")
+    page.locator(".hit .permalink").first.click()
+    page.wait_for_url(re.compile(r"/p/2020-ch4-0177"))
+    assert page.locator("#fulltext mark").first.inner_text() == "科创板"
+    assert page.locator(".line.cited .no").first.inner_text() == "177"
+    page.locator("button[data-copy=cite-plain]").click()
+    page.wait_for_function("document.querySelector('button[data-copy=cite-plain]').textContent === '已复制'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#cite-plain").inner_text()
+    assert copied.startswith("上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态")
+    page.locator("a", has_text="返回结果").click()
+    page.wait_for_url(re.compile(r"/search\?q="))
+
+
+def test_literal_angle_brackets_show_as_text(page, server):
+    page.goto(server + "/search?q=%E8%A7%84%E5%88%92%E7%BA%B2%E8%A6%81")  # 规划纲要
+    snippet = page.locator(".hit .snippet").first
+    assert "《上海贯彻<长江三角洲区域一体化发展规划纲要>实施方案》" in snippet.inner_text()
+    assert snippet.locator("长江三角洲区域一体化发展规划纲要").count() == 0  # no element was made
+    page.goto(server + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert "<script>alert(1)</script>" in page.locator("input[name=q]").input_value()
+
+
+def test_works_without_javascript(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/search?q=%E5%BC%A0%E6%B1%9F")  # 张江
+    page.locator(".facet[data-facet=district] a.facet-value").first.click()
+    assert "district=" in page.url and page.locator(".hit").count() > 0
+    context.close()
