@@ -1,0 +1,51 @@
+"""The shared analysis: folding, offsets, jieba words with the report dictionary, grams."""
+
+from __future__ import annotations
+
+from index import bitset
+from index.analysis import char_grams, fold, fold_with_offsets, gram_keys, words
+from search.highlight import highlight, snippet
+
+
+def test_fold_is_nfkc_lowercase_and_one_space():
+    assert fold("Ｇ60 科创走廊") == "g60 科创走廊"
+    assert fold("中以（上海）创新园") == "中以(上海)创新园"
+    assert fold("a\u3000\t b") == "a b"
+
+
+def test_offsets_survive_length_changes():
+    text = "面积约6000㎡，R&D"
+    folded, offsets = fold_with_offsets(text)
+    assert folded == "面积约6000m2,r&d"
+    start = folded.index("m2")
+    assert text[offsets[start] : offsets[start + 1] + 1] == "㎡"
+    assert highlight(text, ["m2"]) == "面积约6000<mark>㎡</mark>，R&amp;D"
+
+
+def test_jieba_uses_the_report_dictionary():
+    assert [w for w, _, _ in words("张江科学城建设")] == ["张江科学城", "建设"]
+    assert "g60科创走廊" in [w for w, _, _ in words("长三角G60科创走廊")]
+    assert [w for w, _, _ in words("，。 ")] == []  # punctuation and spaces are no words
+
+
+def test_grams_cover_every_substring():
+    folded = fold("科创板上市")
+    grams = set(char_grams(folded))
+    for i in range(len(folded)):
+        for j in range(i + 1, len(folded) + 1):
+            assert set(gram_keys(folded[i:j])) <= grams
+
+
+def test_bitsets():
+    mask = bitset.from_ids([0, 5, 64, 200], 256)
+    assert list(bitset.ids(mask)) == [0, 5, 64, 200]
+    assert list(bitset.ids(mask, limit=2)) == [0, 5]
+    assert mask.bit_count() == 4 and bitset.full(10).bit_count() == 10
+
+
+def test_snippet_marks_and_escapes():
+    text = "<div>标签</div>" + "这是一个很长的句子。" * 30 + "关键词在这里。" + "后面还有很多内容。" * 20
+    html = snippet(text, ["关键词"])
+    assert "<mark>关键词</mark>" in html and html.startswith("…") and html.endswith("…")
+    assert "<div>" not in html
+    assert "&lt;div&gt;" in snippet(text, ["标签"])
