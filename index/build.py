@@ -102,6 +102,8 @@ def build(
         records = list(paragraphs) if paragraphs is not None else parse_corpus(corpus)
         builds = location / "builds"
         builds.mkdir(parents=True, exist_ok=True)
+        for leftover in builds.glob("*.partial"):  # from a build that was killed (we hold the lock)
+            shutil.rmtree(leftover, ignore_errors=True)
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         partial = builds / f"{stamp}.partial"
         partial.mkdir()

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("prose", "list", "table", "heading-only")
-
-
 @dataclass(frozen=True)
 class Paragraph:
-    """One citable passage of a report.
+    """One citable passage of a report; `kind` is prose, list, table or heading-only.
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based

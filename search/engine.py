@@ -12,8 +12,8 @@ How a query runs (see query.py for the language):
    when a segmented term occurs unbroken;
 5. the page — snippets, citations and permalinks for the hits shown.
 
-An Engine is shared by all threads: its in-memory tables are read-only, each thread gets its
-own Whoosh searcher (they are not thread-safe), and the caches take a lock.
+An Engine loads the Whoosh documents and the gram table into memory when it opens and is
+then shared by all threads: its tables are read-only and its caches take a lock.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from index import bitset
-from index.analysis import fold, gram_keys, words
+from index.analysis import fold, gram_keys
 from index.build import ensure
 from index.corpus import Corpus, load_corpus
 from index.grams import Grams
@@ -133,25 +133,25 @@ class Engine:
     def __init__(self, path: Path, corpus: Corpus | None = None) -> None:
         self.path = Path(path)
         self.corpus = corpus or load_corpus()
-        self.index = whoosh_index.open_dir(str(self.path))
-        self._local = threading.local()
-        reader = self.searcher().reader()
         self.paragraphs: list[Paragraph] = []
-        for docnum, stored in reader.iter_docs():
-            # Documents are added in corpus order, so a document number is also its position.
-            assert docnum == len(self.paragraphs) == stored["order"], "index documents out of order"
-            self.paragraphs.append(paragraph(stored))
+        # Everything is read once: afterwards the engine needs no open files, so a rebuild
+        # that removes this build folder cannot break a running server.
+        with whoosh_index.open_dir(str(self.path)).reader() as reader:
+            for docnum, stored in reader.iter_docs():
+                # Documents are added in corpus order, so a document number is also its position.
+                assert docnum == len(self.paragraphs) == stored["order"], "index documents out of order"
+                self.paragraphs.append(paragraph(stored))
+            lengths = [reader.doc_field_length(d, "words", 0) or 1 for d in range(len(self.paragraphs))]
         self.by_id = {p.id: i for i, p in enumerate(self.paragraphs)}
         self.size = len(self.paragraphs)
         self.folded = [fold(p.text) for p in self.paragraphs]
         self.titles = [fold(f"{p.section} {p.heading}") for p in self.paragraphs]
-        lengths = [reader.doc_field_length(d, "words", 0) or 1 for d in range(self.size)]
         average = sum(lengths) / max(1, self.size)
         self.length_norm = [K1 * (1 - B + B * n / average) for n in lengths]  # BM25's length term
-        self.title_docs: dict[str, int] = {}  # distinct title -> its documents
+        by_title: dict[str, list[int]] = {}
         for d, title in enumerate(self.titles):
-            self.title_docs[title] = self.title_docs.get(title, 0) | 1 << d
-        self.years = [p.year for p in self.paragraphs]
+            by_title.setdefault(title, []).append(d)
+        self.title_docs = {t: bitset.from_ids(ds, self.size) for t, ds in by_title.items()}  # few distinct titles
         self.grams = Grams(self.path)
         if self.grams.size != self.size:
             raise ValueError(f"{self.path}: gram table and Whoosh index disagree; rebuild the index")
@@ -170,21 +170,6 @@ class Engine:
         }
         self._matches = _LRU(256)  # query -> matching documents (pagination, facet clicks)
         self._contains = _LRU(4096)  # string -> documents containing it (document frequencies)
-
-    # -- plumbing -----------------------------------------------------------------------
-
-    def searcher(self):
-        """This thread's Whoosh searcher."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self.index.searcher()
-        return searcher
-
-    def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-        self.index.close()
 
     # -- matching -----------------------------------------------------------------------
 
@@ -227,16 +212,18 @@ class Engine:
 
     # -- ranking ------------------------------------------------------------------------
 
-    def document_frequency(self, needle: str) -> int:
-        return self._contains.get(needle, lambda: self.containing(needle).bit_count())  # type: ignore[return-value]
+    def document_frequency(self, term: str) -> int:
+        """Paragraphs containing the term, counted exactly (cached)."""
+        return self._contains.get(term, lambda: self.containing(term).bit_count())  # type: ignore[return-value]
 
     def scores(self, query: Query, docs: list[int]) -> dict[int, float]:
         """BM25F over two fields, the text and the title (section + sub-heading, weight TITLE).
 
         The terms are the query's parts (jieba words, or the typed string where jieba finds
         none); a term's frequency is its number of occurrences, so 科创 inside 科创板 counts,
-        and its document frequency is exact. Lengths are the documents' jieba word counts from
-        the Whoosh index. A segmented term found unbroken (科创板上市企业 as typed) earns a bonus."""
+        and its document frequency is exact. Lengths are the paragraphs' jieba word counts
+        from the Whoosh word field. A segmented term found unbroken (科创板上市企业 as typed)
+        earns a bonus."""
         if query.empty:
             return dict.fromkeys(docs, 0.0)
         n = self.size

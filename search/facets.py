@@ -38,7 +38,7 @@ def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str]
     years: list[int] = []
     for value in year:
         text = str(value).strip()
-        if not (text.isdigit() and len(text) == 4):
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
             raise FilterError(f"年份应为四位数字（例如 2020），而不是 {text!r}")
         if int(text) not in years:
             years.append(int(text))

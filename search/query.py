@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.analysis import fold, words
+from index.analysis import INVISIBLE, fold, words
 
 MAX_LENGTH = 200
 FILTER_FIELDS = {"year": "year", "theme": "theme", "district": "district", "年份": "year", "主题": "theme", "区": "district"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
 
@@ -77,7 +77,7 @@ class Query:
     def describe(self) -> str:
         """The query as understood, in the words shown to the user."""
         pieces = [" 或 ".join(c.label for c in group) for group in self.groups]
-        pieces += [f"不含 {c.label}" for c in self.excluded]
+        pieces += [f"不含 {c.text}" for c in self.excluded]  # excluded as typed, not by parts
         return "，".join(pieces)
 
 
@@ -97,14 +97,14 @@ def parse(text: str) -> Query:
         raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
     text = _CONTROL.sub(" ", text)
     notes: list[str] = []
-    if text.count('"') % 2:
-        notes.append("引号不成对：最后一个引号之后的内容按短语处理")
     groups: list[list[Clause]] = []
     excluded: list[Clause] = []
     filters: dict[str, list[str]] = {}
     pending_or = False
     for m in _TOKEN.finditer(text):
         negate, prefix, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if quoted is not None and not (len(m.group(0)) > m.group(0).index('"') + 1 and m.group(0).endswith('"')):
+            notes.append("引号不成对：最后一个引号之后的内容按短语处理")
         if prefix and fold(prefix) in FILTER_FIELDS and not negate:
             value = quoted if quoted is not None else bare
             if value:
@@ -118,12 +118,10 @@ def parse(text: str) -> Query:
         if quoted is None and raw == "OR" and not negate:
             pending_or = bool(groups)
             if not groups:
-                notes.append("开头的 OR 已忽略")
+                notes.append("OR 前面没有词，已忽略")
             continue
         clause = _clause(raw, phrase=quoted is not None)
         if clause is None:
-            if negate and not raw:
-                continue
             continue
         if negate:
             excluded.append(clause)
@@ -133,7 +131,7 @@ def parse(text: str) -> Query:
             groups.append([clause])
         pending_or = False
     if pending_or:
-        notes.append("结尾的 OR 已忽略")
+        notes.append("OR 后面没有词，已忽略")
     return Query(
         groups=tuple(tuple(g) for g in groups),
         excluded=tuple(excluded),

@@ -11,6 +11,7 @@ def test_fold_is_nfkc_lowercase_and_one_space():
     assert fold("Ｇ60 科创走廊") == "g60 科创走廊"
     assert fold("中以（上海）创新园") == "中以(上海)创新园"
     assert fold("a\u3000\t b") == "a b"
+    assert fold("科\u200b技\ufeff") == "科技"  # invisible characters never split a word
 
 
 def test_offsets_survive_length_changes():

@@ -117,7 +117,7 @@ def test_open_a_permalink_and_copy_the_citation(page, server):
 
 
 def test_literal_angle_brackets_show_as_text(page, server):
-    page.goto(server + "/search?q=%E8%A7%84%E5%88%92%E7%BA%B2%E8%A6%81")  # 规划纲要
+    page.goto(server + "/search?q=%E4%B8%8A%E6%B5%B7%E8%B4%AF%E5%BD%BB")  # 上海贯彻
     snippet = page.locator(".hit .snippet").first
     assert "《上海贯彻<长江三角洲区域一体化发展规划纲要>实施方案》" in snippet.inner_text()
     assert snippet.locator("长江三角洲区域一体化发展规划纲要").count() == 0  # no element was made

@@ -65,3 +65,18 @@ def test_failed_build_leaves_the_previous_index_serving(tmp_path, corpus_copy, m
     assert (location / "current").resolve() == good
     assert [p.name for p in (location / "builds").iterdir()] == [good.name]  # no half-built leftovers
     assert Engine(good, corpus).search("科创板").total > 0
+
+
+def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus):
+    import threading
+
+    location = tmp_path / "ix"
+    first = build(location, corpus, progress=False)
+    engine = Engine(first, corpus)
+    build(location, corpus, progress=False)  # deletes `first`
+    assert not first.exists()
+    totals: list[int] = []
+    worker = threading.Thread(target=lambda: totals.append(engine.search("科创板").total))
+    worker.start()
+    worker.join()
+    assert totals and totals[0] > 0

@@ -103,3 +103,10 @@ def test_query_without_index_and_no_build_says_what_to_run(tmp_path):
     result = run("query", "科创板", "--no-build", "--index", str(tmp_path / "none"))
     assert result.returncode == 1
     assert "run: report-search build --index" in result.stderr
+
+
+def test_build_into_a_file_is_a_message_not_a_traceback(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    result = run("build", "--index", str(target), "--quiet")
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "a-file" in result.stderr

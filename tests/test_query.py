@@ -21,6 +21,8 @@ def test_or_quotes_exclusion_and_filters():
     assert [c.text for c in q.excluded] == ["保险"]
     assert q.filters == {"year": ("2020",), "district": ("闵行",), "theme": ("科技金融",)}
     assert q.describe() == '"科技创新中心"，长三角 或 一带一路，不含 保险'
+    assert parse("科技 -奔驰亚洲").describe() == "科技，不含 奔驰亚洲"  # excluded as typed, not by parts
+    assert parse("year:2020 OR").notes == ("OR 前面没有词，已忽略",)
 
 
 def test_folding_ascii_and_full_width():

@@ -110,6 +110,10 @@ def test_only_get(client):
         ("sort=random", "排序方式（sort）"),
         ("q=" + "科" * 201, "查询过长"),
         ("q=科创板+year:20x0", "四位数字"),
+        ("year=²⁰²⁰", "四位数字"),  # digits, but not ASCII ones
+        ("page=²", "页码（page）应为整数"),
+        ("per_page=¹", "每页条数"),
+        ("page=" + "1" * 5000, "页码（page）应为整数"),
     ],
 )
 def test_invalid_parameters_are_400_with_a_message(client, query, message):

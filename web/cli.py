@@ -227,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(1, f"report-search: {exc}\n")
     except CorpusError as exc:
         parser.exit(1, f"report-search: corpus error: {exc}\n")
+    except OSError as exc:  # e.g. --index pointing at a file, or a full disk
+        parser.exit(1, f"report-search: {exc.strerror or exc}: {exc.filename or ''}\n")
     except BrokenPipeError:  # `report-search paragraphs | head`
         sys.stderr.close()
         return 0

@@ -48,6 +48,7 @@ def search():
             "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
         api_link=url_for("api.search", **url_args(results)),
+        cite=citation,
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
