@@ -54,6 +54,11 @@ class Report:
         """The file name without extension: the prefix of every paragraph id."""
         return self.path.stem
 
+    @property
+    def chapter_label(self) -> str:
+        """第4部分 优化创新生态，服务双循环新发展格局 (or just 综述)."""
+        return self.chapter if self.chapter == self.chapter_title else f"{self.chapter} {self.chapter_title}"
+
 
 def _read_toml(path: Path) -> dict:
     try:

@@ -402,7 +402,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         id=f"{report.slug}-{draft.block.first:04d}",
         year=report.year,
         report=report.title,
-        chapter=report.chapter if report.chapter == report.chapter_title else f"{report.chapter} {report.chapter_title}",
+        chapter=report.chapter_label,
         section=draft.section,
         heading=draft.heading,
         themes=merge(themes, keyword_themes(draft.text, corpus), order=corpus.themes),

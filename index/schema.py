@@ -5,10 +5,11 @@ from __future__ import annotations
 from whoosh import fields
 
 from .analysis import WordTokenizer
+from .corpus import Report
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def make_schema() -> fields.Schema:
@@ -16,8 +17,6 @@ def make_schema() -> fields.Schema:
         id=fields.STORED,  # looked up in memory (Engine.by_id); as a Whoosh term it costs ~170 B
         order=fields.STORED,  # = the document number: documents are added in corpus order
         year=fields.NUMERIC(stored=True),
-        report=fields.STORED,
-        chapter=fields.STORED,
         section=fields.ID(stored=True),
         heading=fields.STORED,
         number=fields.STORED,
@@ -25,7 +24,6 @@ def make_schema() -> fields.Schema:
         districts=fields.KEYWORD(stored=True, commas=True),
         kind=fields.ID(stored=True),
         text=fields.STORED,
-        file=fields.STORED,
         line_start=fields.STORED,
         line_end=fields.STORED,
         # Ranked jieba words (BM25F), no positions needed: exact matching uses grams.py.
@@ -39,8 +37,6 @@ def document(p: Paragraph) -> dict:
         "id": p.id,
         "order": p.order,
         "year": p.year,
-        "report": p.report,
-        "chapter": p.chapter,
         "section": p.section,
         "heading": p.heading,
         "number": p.number,
@@ -48,18 +44,23 @@ def document(p: Paragraph) -> dict:
         "districts": ",".join(p.districts),
         "kind": p.kind,
         "text": p.text,
-        "file": p.file,
         "line_start": p.line_start,
         "line_end": p.line_end,
         "words": p.text,
     }
 
 
-def paragraph(stored: dict) -> Paragraph:
-    """The paragraph back from a document's stored fields."""
-    names = ("id", "year", "report", "chapter", "section", "heading", "kind", "text", "file", "line_start", "line_end", "number", "order")
+def paragraph(stored: dict, reports: dict[str, Report]) -> Paragraph:
+    """The paragraph back from a document's stored fields; edition title, chapter and file
+    are the same for a whole report, so they come from the manifest (`reports` by slug),
+    not from every document."""
+    report = reports[stored["id"].rsplit("-", 1)[0]]
+    names = ("id", "year", "section", "heading", "kind", "text", "line_start", "line_end", "number", "order")
     return Paragraph(
         **{name: stored[name] for name in names},
+        report=report.title,
+        chapter=report.chapter_label,
+        file=report.file,
         themes=tuple(t for t in stored["themes"].split(",") if t),
         districts=tuple(t for t in stored["districts"].split(",") if t),
     )

@@ -136,11 +136,12 @@ class Engine:
         self.paragraphs: list[Paragraph] = []
         # Everything is read once: afterwards the engine needs no open files, so a rebuild
         # that removes this build folder cannot break a running server.
+        reports = {r.slug: r for r in self.corpus.reports}
         with whoosh_index.open_dir(str(self.path)).reader() as reader:
             for docnum, stored in reader.iter_docs():
                 # Documents are added in corpus order, so a document number is also its position.
                 assert docnum == len(self.paragraphs) == stored["order"], "index documents out of order"
-                self.paragraphs.append(paragraph(stored))
+                self.paragraphs.append(paragraph(stored, reports))
             lengths = [reader.doc_field_length(d, "words", 0) or 1 for d in range(len(self.paragraphs))]
         self.by_id = {p.id: i for i, p in enumerate(self.paragraphs)}
         self.size = len(self.paragraphs)
