@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from index.corpus import Corpus, load_corpus
@@ -56,3 +58,17 @@ def app(engine):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def in_threads():
+    """Run worker(k) for k = 0..n-1 on n threads at once; return when all have finished."""
+
+    def run(worker, n: int = 8) -> None:
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    return run

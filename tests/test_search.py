@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 import unicodedata
 
 import pytest
@@ -228,7 +227,7 @@ def test_bad_paging_and_sort_are_errors(engine):
         engine.search("科" * 10_000)
 
 
-def test_concurrent_searches_match_serial(engine):
+def test_concurrent_searches_match_serial(engine, in_threads):
     queries = ["科创板", "长三角", "上海天文馆", "科普", "张江", "城", '"科技创新中心"', "零号湾", "科技金融 -保险"]
     serial = {q: [h.paragraph.id for h in engine.search(q, per_page=50).hits] for q in queries}
     failures: list[str] = []
@@ -239,9 +238,5 @@ def test_concurrent_searches_match_serial(engine):
             if [h.paragraph.id for h in engine.search(q, per_page=50).hits] != serial[q]:
                 failures.append(q)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker)
     assert not failures

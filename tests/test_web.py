@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -208,7 +207,7 @@ def test_no_request_yields_a_500(client):
             assert client.get(path, query_string=params).status_code in (200, 400), params
 
 
-def test_concurrent_requests(app):
+def test_concurrent_requests(app, in_threads):
     queries = ["科创板", "长三角", "张江", "科普", "零号湾"]
     expected = {q: app.test_client().get(f"/api/search?q={q}").get_json()["total"] for q in queries}
     failures = []
@@ -220,9 +219,5 @@ def test_concurrent_requests(app):
             if client.get(f"/api/search?q={q}").get_json()["total"] != expected[q]:
                 failures.append(q)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker)
     assert not failures
