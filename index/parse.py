@@ -360,7 +360,11 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
             heading = ""
             continue
         if block.role == "heading":
-            if after:
+            if report.labels.get(section.split(" ")[0]) == "after":
+                # District profiles (2017 §4.2, 2019 §4.1): the labels are the structure, and
+                # a title there belongs to a map or figure, not to the profiles around it.
+                emit(block, block.text, "heading-only").heading = block.text
+            elif after:
                 for draft in pending:
                     draft.heading = block.text
                 if not pending:

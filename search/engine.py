@@ -96,6 +96,7 @@ class Hit:
 class Results:
     query: str
     parsed: Query
+    notes: list[str]  # how odd input was read, unknown filter values
     filters: facets.Filters
     sort: str
     total: int
@@ -120,7 +121,7 @@ class Results:
             "took_ms": round(self.took_ms, 2),
             "terms": self.parsed.terms,
             "understood": self.parsed.describe(),
-            "notes": list(self.parsed.notes),
+            "notes": self.notes,
             "sort": self.sort,
             "hits": [h.to_json() for h in self.hits],
             "facets": self.facets,
@@ -288,6 +289,8 @@ class Engine:
         query = parse(text)
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
         chosen = facets.merge(filters or facets.Filters(), typed)
+        if query.empty and sort == "relevance":
+            sort = "order"  # nothing to rank: browse in document order
         passing, counts = self.facets.apply(self.match(query), chosen)
         ranked, scores = self._ranked(query, passing, sort, page * per_page)
         hits = [
@@ -297,6 +300,7 @@ class Engine:
         return Results(
             query=text,
             parsed=query,
+            notes=[*query.notes, *self._filter_notes(chosen)],
             filters=chosen,
             sort=sort,
             total=passing.bit_count(),
@@ -306,6 +310,14 @@ class Engine:
             hits=hits,
             facets=facets.facet_json(counts, chosen, self.facet_order),
         )
+
+    def _filter_notes(self, chosen: facets.Filters) -> list[str]:
+        """Say so when a filter value is unknown (it matches nothing)."""
+        notes = [f"语料中没有 {y} 年的报告" for y in chosen.year if y not in self.facets.masks["year"]]
+        notes += [f"未知的主题：{t}（可选：{'、'.join(self.corpus.themes)}）" for t in chosen.theme if t not in self.corpus.themes]
+        names = self.facet_order["district"]
+        notes += [f"未知的区：{d}（可用全称或简称，如 闵行区 / 闵行）" for d in chosen.district if d not in names]
+        return notes
 
     def paragraph(self, pid: str) -> Paragraph | None:
         d = self.by_id.get(pid)

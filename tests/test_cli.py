@@ -110,3 +110,10 @@ def test_build_into_a_file_is_a_message_not_a_traceback(tmp_path):
     target.write_text("x")
     result = run("build", "--index", str(target), "--quiet")
     assert result.returncode == 1 and "Traceback" not in result.stderr and "a-file" in result.stderr
+
+
+def test_output_into_a_closed_pipe_is_quiet():
+    result = subprocess.run(
+        f"{sys.executable} -m web.cli paragraphs | head -1", shell=True, capture_output=True, text=True, encoding="utf-8"
+    )
+    assert result.stdout.count("\n") == 1 and result.stderr == ""

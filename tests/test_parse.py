@@ -143,6 +143,13 @@ def test_keyword_themes_add_to_section_themes(find):
     assert p.themes[:2] == ("科技金融", "创新创业")  # 科创板 → 科技金融, in taxonomy order
 
 
+def test_titles_inside_district_profiles_stay_their_own(paragraphs, find):
+    """2017 §4.2: a figure's title between the profiles must not head the profiles."""
+    assert find(2017, "积极打造拥有实力、充满活力").heading == ""
+    title = [p for p in paragraphs if p.text == "临港产业发展“1,2+3+4,5”规划"]
+    assert len(title) == 1 and title[0].kind == "heading-only"
+
+
 def test_subheadings(find):
     assert find(2019, "落实科改“25条”要求").heading == "全市众创空间提质增效"  # 2019: heading after
     assert find(2020, "其中上海37家").heading == "科技创新企业在上交所科创板上市融资"  # ● marker

@@ -56,7 +56,9 @@ def test_pagination_links(client):
     assert 'rel="prev" href="/search?q=%E7%A7%91%E6%8A%80"' in html
     assert 'rel="next" href="/search?q=%E7%A7%91%E6%8A%80&amp;page=3"' in html
     beyond = client.get("/search?q=科技&page=999")
-    assert beyond.status_code == 200 and "这一页已超出结果范围" in beyond.get_data(as_text=True)
+    text = beyond.get_data(as_text=True)
+    assert beyond.status_code == 200 and "这一页已超出结果范围" in text
+    assert "/999" not in text and "减少关键词" not in text
 
 
 def test_corpus_angle_brackets_and_user_html_are_escaped(client):
@@ -95,7 +97,15 @@ def test_not_found_pages(client):
 def test_only_get(client):
     for path in ["/search", "/api/search", "/p/2020-ch4-0177"]:
         response = client.post(path)
-        assert response.status_code == 405
+        assert response.status_code == 405 and "GET" in response.headers["Allow"]
+        assert "not allowed" not in response.get_data(as_text=True)  # Chinese, not werkzeug's English
+    assert "只接受 GET" in client.post("/api/search").get_json()["error"]["message"]
+
+
+def test_error_pages_speak_chinese(client):
+    for path in ["/nope", "/api/nope"]:
+        text = client.get(path).get_data(as_text=True)
+        assert "找不到页面" in text and "requested URL" not in text
 
 
 @pytest.mark.parametrize(
@@ -146,9 +156,20 @@ def test_facets_and_across_ored_within(client):
     assert years[2021] > 0  # the year facet ignores its own selection
 
 
-def test_unknown_filter_values_give_zero_hits(client):
-    body = client.get("/api/search?q=科技&theme=不存在&district=火星").get_json()
+def test_unknown_filter_values_give_zero_hits_and_say_so(client):
+    body = client.get("/api/search?q=科技&theme=不存在&district=火星&year=2018").get_json()
     assert body["total"] == 0 and body["hits"] == []
+    assert any("未知的区：火星" in n for n in body["notes"]) and any("未知的主题：不存在" in n for n in body["notes"])
+    assert "语料中没有 2018 年的报告" in body["notes"]
+    assert "未知的区：火星" in client.get("/search?q=科技&district=火星").get_data(as_text=True)
+
+
+def test_browsing_without_a_query_is_in_document_order(client, paragraphs):
+    body = client.get("/api/search?district=闵行&per_page=100").get_json()
+    assert body["sort"] == "order"
+    in_corpus = [p.id for p in paragraphs if "闵行区" in p.districts]
+    assert [h["id"] for h in body["hits"]] == in_corpus[:100]
+    assert '<strong class="sort current">原文顺序</strong>' in client.get("/search?district=闵行").get_data(as_text=True)
 
 
 def test_api_paragraph(client):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search.engine import Engine, open_engine
 
@@ -62,7 +62,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_response(exc.code or 500, getattr(exc, "description", "") or "")
+        # Our own aborts carry a Chinese description; werkzeug's English defaults are replaced.
+        own = exc.description if exc.description != type(exc).description else ""
+        response = error_response(exc.code or 500, own)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # a bug must still not show a traceback
@@ -80,9 +85,9 @@ def error_response(status: int, message: str, code: str | None = None):
     """A Chinese HTML error page, or `{"error": {"code", "message"}}` under /api/."""
     title, hint = ERROR_TEXT.get(status, ERROR_TEXT[500])
     if wants_json():
-        body = {"error": {"code": code or _CODES.get(status, "error"), "message": message or title}}
-        return jsonify(body), status
-    return render_template("error.html", status=status, title=title, message=message or hint), status
+        body = {"error": {"code": code or _CODES.get(status, "error"), "message": message or f"{title}：{hint}"}}
+        return make_response(jsonify(body), status)
+    return make_response(render_template("error.html", status=status, title=title, message=message or hint), status)
 
 
 _CODES = {400: "invalid_parameter", 404: "not_found", 405: "method_not_allowed", 500: "internal_error"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import sys
 import textwrap
@@ -120,7 +121,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if results.parsed.terms or results.filters != Filters():
         chosen = [f"{k}: {'、'.join(map(str, v))}" for k, v in results.filters.to_json().items() if v]
         print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
-    for note in results.parsed.notes:
+    for note in results.notes:
         print(f"注意：{note}")
     for i, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
         p = hit.paragraph
@@ -227,11 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(1, f"report-search: {exc}\n")
     except CorpusError as exc:
         parser.exit(1, f"report-search: corpus error: {exc}\n")
+    except BrokenPipeError:  # `report-search paragraphs | head`: stop quietly (Python docs' recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # e.g. --index pointing at a file, or a full disk
         parser.exit(1, f"report-search: {exc.strerror or exc}: {exc.filename or ''}\n")
-    except BrokenPipeError:  # `report-search paragraphs | head`
-        sys.stderr.close()
-        return 0
     return 0
 
 
