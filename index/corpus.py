@@ -12,7 +12,6 @@ import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -138,11 +137,6 @@ class Corpus:
     section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
-
-    @cached_property
-    def short_names(self) -> dict[str, str]:
-        """District full name -> its first short form (闵行区 -> 闵行)."""
-        return {d.name: d.names[-1] for d in self.districts}
 
     def fingerprint(self) -> str:
         """A digest of every corpus file and table: the index is stale when it changes."""

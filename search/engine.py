@@ -49,10 +49,10 @@ TITLE, UNBROKEN_BONUS = 2.0, 2.0
 
 
 class _LRU:
-    """A small thread-safe LRU cache whose capacity is counted in `weight` units."""
+    """A small thread-safe cache of the `capacity` most recently used values."""
 
-    def __init__(self, capacity: int, weight: Callable[[object], int] = lambda v: 1) -> None:
-        self.capacity, self.weight, self.used = capacity, weight, 0
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
         self.items: OrderedDict[Hashable, object] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -61,14 +61,11 @@ class _LRU:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = make()
+        value = make()  # outside the lock: two threads may both compute a missing value
         with self.lock:
-            if key not in self.items:
-                self.items[key] = value
-                self.used += self.weight(value)
-                while self.used > self.capacity and len(self.items) > 1:
-                    _, old = self.items.popitem(last=False)
-                    self.used -= self.weight(old)
+            self.items[key] = value
+            while len(self.items) > self.capacity:
+                self.items.popitem(last=False)
         return value
 
 
