@@ -8,7 +8,8 @@
     year:2020 theme:科技金融 district:闵行   filters (short and full district names)
 
 Every clause matches by substring of the folded text (NFKC, lower case), so a word is found
-inside longer words too (科创 in 科创板). Any input parses: stray quotes, a lone OR, a lone "-"
+inside longer words too (科创 in 科创板). A term typed in traditional characters also looks for
+its simplified form (長三角 → 长三角 OR 長三角), by OpenCC; the reports are in simplified Chinese. Any input parses: stray quotes, a lone OR, a lone "-"
 and unknown `field:` prefixes are read as text; only a filter with a bad value, or an input
 over MAX_LENGTH characters, is an error (QueryError, with a message for a person).
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+import opencc
 
 from index.analysis import INVISIBLE, fold, words
 
@@ -123,12 +126,17 @@ def parse(text: str) -> Query:
         clause = _clause(raw, phrase=quoted is not None)
         if clause is None:
             continue
+        variants = [clause]
+        simplified = _clause(to_simplified(raw), phrase=quoted is not None)
+        if simplified is not None and simplified.text != clause.text:
+            variants.append(simplified)  # as if typed: 長三角 OR 长三角
+            notes.append(f"繁体按简体查找：{clause.text} → {simplified.text}")
         if negate:
-            excluded.append(clause)
+            excluded.extend(variants)
         elif pending_or and groups:
-            groups[-1].append(clause)
+            groups[-1].extend(variants)
         else:
-            groups.append([clause])
+            groups.append(variants)
         pending_or = False
     if pending_or:
         notes.append("OR 后面没有词，已忽略")
@@ -138,6 +146,17 @@ def parse(text: str) -> Query:
         filters={k: tuple(v) for k, v in filters.items()},
         notes=tuple(notes),
     )
+
+
+_converter: opencc.OpenCC | None = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified characters (OpenCC t2s); other text is unchanged."""
+    global _converter
+    if _converter is None:
+        _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
 
 
 def _clause(raw: str, phrase: bool) -> Clause | None:

@@ -73,6 +73,14 @@ def test_known_traps_are_found(engine, paragraphs, text):
     assert all_ids(engine, f'"{text}"') == exact
 
 
+def test_traditional_characters_find_the_simplified_text(engine):
+    assert all_ids(engine, "長三角") == all_ids(engine, "长三角")
+    assert all_ids(engine, '"上海天文館"') == all_ids(engine, '"上海天文馆"')
+    assert "繁体按简体查找：上海天文館 → 上海天文馆" in engine.search("上海天文館").notes
+    assert "<mark>上海天文馆</mark>" in engine.search("上海天文館").hits[0].snippet_html
+    assert all_ids(engine, "科技金融 -保險") == all_ids(engine, "科技金融 -保险")
+
+
 def test_subword_and_mixed_examples(engine):
     assert any("科创板" in h.paragraph.text for h in engine.search("科创").hits)
     assert any("张江科学城" in h.paragraph.text for h in engine.search("城", per_page=100).hits)
