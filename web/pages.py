@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, abort, render_template, request, url_for
 
 from index.corpus import source_lines
@@ -20,16 +18,14 @@ pages = Blueprint("pages", __name__)
 @pages.get("/")
 def home():
     e = engine()
-    years = Counter(p.year for p in e.paragraphs)
-    themes = Counter(t for p in e.paragraphs for t in p.themes)
-    districts = Counter(d for p in e.paragraphs for d in p.districts)
+    counts = {facet: {row["value"]: row["count"] for row in rows} for facet, rows in e.search("", per_page=1).facets.items()}
     editions = sorted({(r.year, r.title) for r in e.corpus.reports}, reverse=True)
     return render_template(
         "home.html",
-        editions=[(year, title, years[year]) for year, title in editions],
+        editions=[(year, title, counts["year"].get(year, 0)) for year, title in editions],
         total=e.size,
-        themes=[(t, themes[t]) for t in e.corpus.themes if themes[t]],
-        districts=[(d.name, districts[d.name]) for d in e.corpus.districts if districts[d.name]],
+        themes=list(counts["theme"].items()),
+        districts=list(counts["district"].items()),
         reports=e.corpus.reports,
     )
 
