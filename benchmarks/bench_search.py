@@ -25,14 +25,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from index.analysis import fold  # noqa: E402
-from index.build import build  # noqa: E402
-from index.corpus import load_corpus  # noqa: E402
-from index.parse import parse_corpus  # noqa: E402
-from search.engine import Engine  # noqa: E402
-from search.query import parse  # noqa: E402
+from report_search.index.analysis import fold
+from report_search.index.build import build
+from report_search.index.corpus import load_corpus
+from report_search.index.parse import parse_corpus
+from report_search.search.engine import Engine
+from report_search.search.query import parse
 
 KEYWORDS = [
     *"""科创板 上海天文馆 长三角 一带一路 张江 临港 零号湾 中以创新园 浦江创新论坛 科技金融 科技信贷 高企贷 科技小巨人
@@ -127,7 +126,7 @@ def cold_cli(index_dir: Path, runs: int = 5) -> float:
     for _ in range(runs):
         t = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "web.cli", "query", "科创板", "--index", str(index_dir), "--no-build"],
+            [sys.executable, "-m", "report_search.web.cli", "query", "科创板", "--index", str(index_dir), "--no-build"],
             check=True,
             capture_output=True,
             cwd=Path(__file__).resolve().parent.parent,

@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     server = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", "0"], cwd=ROOT,
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0"], cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     try:

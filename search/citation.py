@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.paragraph import Paragraph
+from report_search.index.paragraph import Paragraph
 
 PUBLISHER = "上海市科学技术委员会"
 

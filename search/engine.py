@@ -30,13 +30,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from index import bitset
-from index.analysis import fold, gram_keys
-from index.build import ensure
-from index.corpus import Corpus, load_corpus
-from index.grams import Grams
-from index.paragraph import Paragraph
-from index.schema import paragraph
+from report_search.index import bitset
+from report_search.index.analysis import fold, gram_keys
+from report_search.index.build import ensure
+from report_search.index.corpus import Corpus, load_corpus
+from report_search.index.grams import Grams
+from report_search.index.paragraph import Paragraph
+from report_search.index.schema import paragraph
 
 from . import facets
 from .citation import citation, permalink

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from index import bitset
-from index.corpus import Corpus, nfkc
+from report_search.index import bitset
+from report_search.index.corpus import Corpus, nfkc
 
 FACETS = ("year", "theme", "district")
 

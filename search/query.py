@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import opencc
 
-from index.analysis import INVISIBLE, fold, words
+from report_search.index.analysis import INVISIBLE, fold, words
 
 MAX_LENGTH = 200
 FILTER_FIELDS = {"year": "year", "theme": "theme", "district": "district", "年份": "year", "主题": "theme", "区": "district"}

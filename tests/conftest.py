@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from index.corpus import Corpus, load_corpus
-from index.paragraph import Paragraph
-from index.parse import parse_corpus
+from report_search.index.corpus import Corpus, load_corpus
+from report_search.index.paragraph import Paragraph
+from report_search.index.parse import parse_corpus
 
 
 @pytest.fixture(scope="session")
@@ -36,21 +36,21 @@ def find(paragraphs: list[Paragraph]):
 @pytest.fixture(scope="session")
 def index_path(tmp_path_factory, corpus):
     """A fresh index of the real corpus, built once for the session."""
-    from index.build import build
+    from report_search.index.build import build
 
     return build(tmp_path_factory.mktemp("index"), corpus, progress=False)
 
 
 @pytest.fixture(scope="session")
 def engine(index_path, corpus):
-    from search.engine import Engine
+    from report_search.search.engine import Engine
 
     return Engine(index_path, corpus)
 
 
 @pytest.fixture(scope="session")
 def app(engine):
-    from web import create_app
+    from report_search.web import create_app
 
     return create_app({"ENGINE": engine, "TESTING": False})
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from index import bitset
-from index.analysis import char_grams, fold, fold_with_offsets, gram_keys, words
-from search.highlight import highlight, snippet
+from report_search.index import bitset
+from report_search.index.analysis import char_grams, fold, fold_with_offsets, gram_keys, words
+from report_search.search.highlight import highlight, snippet
 
 
 def test_fold_is_nfkc_lowercase_and_one_space():

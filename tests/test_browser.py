@@ -31,7 +31,7 @@ def server(index_path):
     """`report-search serve` on a free loopback port, as a user starts it."""
     location = index_path.parent.parent
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     url = None

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from index.build import IndexNotReady, build, ensure, status
-from index.corpus import CorpusError, load_corpus
-from search.engine import Engine
+from report_search.index.build import IndexNotReady, build, ensure, status
+from report_search.index.corpus import CorpusError, load_corpus
+from report_search.search.engine import Engine
 
 
 @pytest.fixture()
@@ -59,7 +59,7 @@ def test_failed_build_leaves_the_previous_index_serving(tmp_path, corpus_copy, m
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("index.build.document", explode)
+    monkeypatch.setattr("report_search.index.build.document", explode)
     with pytest.raises(RuntimeError):
         build(location, corpus, progress=False)
     assert (location / "current").resolve() == good

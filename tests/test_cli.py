@@ -13,7 +13,7 @@ FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "di
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=120
+        [sys.executable, "-m", "report_search.web.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=120
     )
 
 
@@ -114,6 +114,6 @@ def test_build_into_a_file_is_a_message_not_a_traceback(tmp_path):
 
 def test_output_into_a_closed_pipe_is_quiet():
     result = subprocess.run(
-        f"{sys.executable} -m web.cli paragraphs | head -1", shell=True, capture_output=True, text=True, encoding="utf-8"
+        f"{sys.executable} -m report_search.web.cli paragraphs | head -1", shell=True, capture_output=True, text=True, encoding="utf-8"
     )
     assert result.stdout.count("\n") == 1 and result.stderr == ""

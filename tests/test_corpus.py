@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import CorpusError, load_corpus
-from index.taxonomy import districts_named, label_districts
+from report_search.index.corpus import CorpusError, load_corpus
+from report_search.index.taxonomy import districts_named, label_districts
 
 
 @pytest.fixture()
@@ -65,7 +65,7 @@ def test_new_report_needs_only_a_file_and_a_manifest_entry(corpus_copy: Path):
             f'\n[[report]]\nfile = "2022-ch4.txt"\nyear = 2022\ntitle = "2022上海科技进步报告"\n'
             f'chapter = "第4部分"\nchapter_title = "新的部分标题"\nsha256 = "{digest}"\n'
         )
-    from index.parse import parse_corpus
+    from report_search.index.parse import parse_corpus
 
     new = [p for p in parse_corpus(load_corpus(corpus_copy)) if p.year == 2022]
     assert [(p.section, p.districts, p.line_start) for p in new] == [("4.1 测试小节", ("闵行区",), 7)]

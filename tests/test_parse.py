@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import PROJECT_ROOT
-from index.parse import parse_corpus
+from report_search.index.corpus import PROJECT_ROOT
+from report_search.index.parse import parse_corpus
 
 SECTIONS = {
     "corpus/2017-ch4.txt": [

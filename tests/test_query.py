@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.query import MAX_LENGTH, QueryError, parse
+from report_search.search.query import MAX_LENGTH, QueryError, parse
 
 
 def test_terms_are_anded_and_segmented():

@@ -8,9 +8,9 @@ import unicodedata
 
 import pytest
 
-from search.facets import FilterError, Filters, resolve
-from search.highlight import snippet
-from search.query import QueryError
+from report_search.search.facets import FilterError, Filters, resolve
+from report_search.search.highlight import snippet
+from report_search.search.query import QueryError
 
 
 def nfkc_lower(text: str) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from jsonschema import Draft202012Validator
 
-from web.openapi import spec
+from report_search.web.openapi import spec
 
 
 def schema(name: str) -> Draft202012Validator:

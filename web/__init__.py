@@ -1,19 +1,20 @@
 """The Flask front end: search pages and their JSON twins over one shared Engine.
 
 `create_app(config)` is the application factory. Config keys:
-    ENGINE   an opened search.engine.Engine (tests pass one in)
+    ENGINE   an opened report_search.search.engine.Engine (tests pass one in)
     INDEX    index location to open otherwise (default: $REPORT_SEARCH_INDEX or var/index)
     REBUILD  build a missing or stale index on start (default True)
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from search.engine import Engine, open_engine
+from report_search.search.engine import Engine, open_engine
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -41,7 +42,9 @@ def engine() -> Engine:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    # instance_path given: Flask cannot infer one inside the report_search namespace package,
+    # and the app keeps no instance files.
+    app = Flask(__name__, instance_path=str(Path(__file__).parent / "instance"))
     app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True)
     app.config.update(config or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from search.citation import gbt7714
-from search.engine import Hit
-from search.highlight import highlight
-from search.query import QueryError, parse
+from report_search.search.citation import gbt7714
+from report_search.search.engine import Hit
+from report_search.search.highlight import highlight
+from report_search.search.query import QueryError, parse
 
 from . import engine, error_response
 from .openapi import spec

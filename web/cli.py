@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.build import IndexNotReady, build, default_location
-from index.corpus import CorpusError, load_corpus
-from index.paragraph import Paragraph
-from index.parse import parse_corpus, unmapped_sections
-from search.engine import SORTS, open_engine
-from search.facets import FilterError, Filters, resolve
-from search.query import QueryError
+from report_search.index.build import IndexNotReady, build, default_location
+from report_search.index.corpus import CorpusError, load_corpus
+from report_search.index.paragraph import Paragraph
+from report_search.index.parse import parse_corpus, unmapped_sections
+from report_search.search.engine import SORTS, open_engine
+from report_search.search.facets import FilterError, Filters, resolve
+from report_search.search.query import QueryError
 
 
 class UsageError(Exception):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from search.engine import SORTS
-from search.query import MAX_LENGTH
+from report_search.search.engine import SORTS
+from report_search.search.query import MAX_LENGTH
 
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from index.corpus import source_lines
-from search.citation import citation, gbt7714
-from search.engine import SORTS
+from report_search.index.corpus import source_lines
+from report_search.search.citation import citation, gbt7714
+from report_search.search.engine import SORTS
 
 from . import engine
 from .api import paragraph_json

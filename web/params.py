@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from search.engine import SORTS, Engine, Results
-from search.facets import FilterError, resolve
-from search.query import QueryError
+from report_search.search.engine import SORTS, Engine, Results
+from report_search.search.facets import FilterError, resolve
+from report_search.search.query import QueryError
 
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早", "order": "原文顺序"}
 
