@@ -29,16 +29,13 @@ from whoosh import index as whoosh_index
 from . import grams
 from .analysis import fold
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
+from .errors import IndexNotReady
 from .paragraph import Paragraph
 from .parse import parse_corpus
 from .schema import SCHEMA_VERSION, document, make_schema
 
 INDEX_ENV = "REPORT_SEARCH_INDEX"
 META = "meta.json"
-
-
-class IndexNotReady(Exception):
-    """There is no index, or it was built from another corpus or code: says what to run."""
 
 
 def default_location() -> Path:

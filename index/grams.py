@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import bitset
 from .analysis import char_grams
+from .errors import IndexDamaged
 
 GRAMS_FILE = "grams.bin"
 _FORMAT = 1
@@ -48,7 +49,7 @@ class Grams:
     def __init__(self, folder: Path, cache_bytes: int = 64 * 2**20) -> None:
         fmt, self.size, self.typecode, self.table = pickle.loads(zlib.decompress((folder / GRAMS_FILE).read_bytes()))
         if fmt != _FORMAT:
-            raise ValueError(f"{folder / GRAMS_FILE}: unknown format {fmt}; rebuild the index")
+            raise IndexDamaged(f"{folder / GRAMS_FILE}: unknown format {fmt}; run: report-search build")
         self.itemsize = array(self.typecode).itemsize
         self._cache: OrderedDict[str, int] = OrderedDict()
         self._cache_bytes, self._used = cache_bytes, 0

@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from report_search.index import bitset
 from report_search.index.analysis import fold, gram_keys
 from report_search.index.build import ensure
+from report_search.index.errors import IndexDamaged
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.grams import Grams
 from report_search.index.paragraph import Paragraph
@@ -42,8 +43,8 @@ from . import facets
 from .citation import citation, permalink
 from .highlight import snippet
 from .query import Query, parse
+from .request import SORTS, SearchRequest
 
-SORTS = ("relevance", "newest", "oldest", "order")
 K1, B = 1.2, 0.75
 TITLE, UNBROKEN_BONUS = 2.0, 2.0
 
@@ -153,7 +154,7 @@ class Engine:
         self.title_docs = {t: bitset.from_ids(ds, self.size) for t, ds in by_title.items()}  # few distinct titles
         self.grams = Grams(self.path)
         if self.grams.size != self.size:
-            raise ValueError(f"{self.path}: gram table and Whoosh index disagree; rebuild the index")
+            raise IndexDamaged(f"{self.path}: gram table and Whoosh index disagree; run: report-search build")
         self.facets = facets.FacetIndex(
             {
                 "year": [(p.year,) for p in self.paragraphs],
@@ -269,23 +270,17 @@ class Engine:
 
     # -- the search ---------------------------------------------------------------------
 
-    def search(
-        self,
-        text: str = "",
-        filters: facets.Filters | None = None,
-        sort: str = "relevance",
-        page: int = 1,
-        per_page: int = 10,
-    ) -> Results:
-        """Run a search. Raises QueryError / FilterError / ValueError with a user-facing message."""
+    def search(self, request: SearchRequest | str = "") -> Results:
+        """Run a search (a bare string is a query with the defaults). Raises BadInput
+        (QueryError, FilterError) with a message for a person."""
         started = time.perf_counter()
-        if sort not in SORTS:
-            raise ValueError(f"排序方式应为 {' / '.join(SORTS)} 之一，而不是 {sort!r}")
-        if page < 1 or not 1 <= per_page <= 100:
-            raise ValueError("页码从 1 开始；每页条数为 1–100")
+        if isinstance(request, str):
+            request = SearchRequest(request)
+        text, sort, page, per_page = request.q, request.sort, request.page, request.per_page
         query = parse(text)
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
-        chosen = facets.merge(filters or facets.Filters(), typed)
+        asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
+        chosen = facets.merge(asked, typed)
         if query.empty and sort == "relevance":
             sort = "order"  # nothing to rank: browse in document order
         passing, counts = self.facets.apply(self.match(query), chosen)

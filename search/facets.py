@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from report_search.index import bitset
 from report_search.index.corpus import Corpus, nfkc
 
+from .request import BadInput
+
 FACETS = ("year", "theme", "district")
 
 
-class FilterError(ValueError):
+class FilterError(BadInput):
     """A filter value of the wrong form (year=abc); the message says what is expected."""
 
 

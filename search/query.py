@@ -23,13 +23,15 @@ import opencc
 
 from report_search.index.analysis import INVISIBLE, fold, words
 
+from .request import BadInput
+
 MAX_LENGTH = 200
 FILTER_FIELDS = {"year": "year", "theme": "theme", "district": "district", "年份": "year", "主题": "theme", "区": "district"}
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
 
-class QueryError(ValueError):
+class QueryError(BadInput):
     """The query cannot be run as typed; the message says why and what to type instead."""
 
 

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from report_search.index.build import IndexNotReady, build, ensure, status
+from report_search.index.build import build, ensure, status
+from report_search.index.errors import IndexNotReady
 from report_search.index.corpus import CorpusError, load_corpus
 from report_search.search.engine import Engine
 

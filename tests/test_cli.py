@@ -87,8 +87,9 @@ def test_query_human_readable_marks_matches(built_index):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["query", "x", "--page", "0"], "must be a whole number from 1"),
-        (["query", "x", "--per-page", "1000"], "must be at most 100"),
+        (["query", "x", "--page", "0"], "页码（page）应为整数，不小于 1"),
+        (["query", "x", "--page", "abc"], "页码（page）应为整数"),
+        (["query", "x", "--per-page", "1000"], "每页条数（per_page）应为整数，范围 1–100"),
         (["query", "x", "--year", "20x0"], "四位数字"),
         (["query", "科" * 300], "查询过长"),
         (["query", "x", "--sort", "random"], "invalid choice"),

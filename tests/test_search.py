@@ -11,6 +11,12 @@ import pytest
 from report_search.search.facets import FilterError, Filters, resolve
 from report_search.search.highlight import snippet
 from report_search.search.query import QueryError
+from report_search.search.request import BadInput, SearchRequest
+
+
+def request(text: str, filters: Filters | None = None, **kw) -> SearchRequest:
+    f = filters or Filters()
+    return SearchRequest(text, year=f.year, theme=f.theme, district=f.district, **kw)
 
 
 def nfkc_lower(text: str) -> str:
@@ -19,10 +25,10 @@ def nfkc_lower(text: str) -> str:
 
 
 def all_ids(engine, text: str, filters: Filters | None = None) -> set[str]:
-    results = engine.search(text, filters, per_page=100)
+    results = engine.search(request(text, filters, per_page=100))
     ids = {h.paragraph.id for h in results.hits}
     for page in range(2, results.pages + 1):
-        ids |= {h.paragraph.id for h in engine.search(text, filters, page=page, per_page=100).hits}
+        ids |= {h.paragraph.id for h in engine.search(request(text, filters, page=page, per_page=100)).hits}
     assert len(ids) == results.total
     return ids
 
@@ -57,7 +63,7 @@ def test_recall_and_precision_against_a_brute_force_scan(engine, paragraphs):
         if plain and not plain.startswith("-") and ":" not in plain and " " not in plain and plain != "OR":
             got = all_ids(engine, plain)
             assert expected <= got, piece
-            parts = engine.search(plain).parsed.terms
+            parts = engine.search(request(plain)).parsed.terms
             assert all(all(part in folded[pid] for part in parts) for pid in got), piece
         checked += 1
     assert checked >= 1000
@@ -66,7 +72,7 @@ def test_recall_and_precision_against_a_brute_force_scan(engine, paragraphs):
 @pytest.mark.parametrize("text", ["科创", "城", "R&D", "g60", "G60", "Ｇ60", "科技创新中心", "全球创新网络", "科创板上市企业"])
 def test_known_traps_are_found(engine, paragraphs, text):
     needle = nfkc_lower(text)
-    expected = {p.id for p in paragraphs if all(part in nfkc_lower(p.text) for part in engine.search(text).parsed.terms)}
+    expected = {p.id for p in paragraphs if all(part in nfkc_lower(p.text) for part in engine.search(request(text)).parsed.terms)}
     exact = {p.id for p in paragraphs if needle in nfkc_lower(p.text)}
     got = all_ids(engine, text)
     assert exact and exact <= got == expected
@@ -76,21 +82,21 @@ def test_known_traps_are_found(engine, paragraphs, text):
 def test_traditional_characters_find_the_simplified_text(engine):
     assert all_ids(engine, "長三角") == all_ids(engine, "长三角")
     assert all_ids(engine, '"上海天文館"') == all_ids(engine, '"上海天文馆"')
-    assert "繁体按简体查找：上海天文館 → 上海天文馆" in engine.search("上海天文館").notes
-    assert "<mark>上海天文馆</mark>" in engine.search("上海天文館").hits[0].snippet_html
+    assert "繁体按简体查找：上海天文館 → 上海天文馆" in engine.search(request("上海天文館")).notes
+    assert "<mark>上海天文馆</mark>" in engine.search(request("上海天文館")).hits[0].snippet_html
     assert all_ids(engine, "科技金融 -保險") == all_ids(engine, "科技金融 -保险")
 
 
 def test_subword_and_mixed_examples(engine):
-    assert any("科创板" in h.paragraph.text for h in engine.search("科创").hits)
-    assert any("张江科学城" in h.paragraph.text for h in engine.search("城", per_page=100).hits)
-    assert engine.search('"科技创新中心"').total >= 20
+    assert any("科创板" in h.paragraph.text for h in engine.search(request("科创")).hits)
+    assert any("张江科学城" in h.paragraph.text for h in engine.search(request("城", per_page=100)).hits)
+    assert engine.search(request('"科技创新中心"')).total >= 20
 
 
 # Ranking: expectations chosen by reading the reports ----------------------------------
 
 def top(engine, text, n=3, **kw):
-    return [h.paragraph for h in engine.search(text, **kw).hits[:n]]
+    return [h.paragraph for h in engine.search(request(text, **kw)).hits[:n]]
 
 
 def test_golden_relevance(engine):
@@ -116,16 +122,16 @@ def test_golden_relevance(engine):
 
 
 def test_sorts(engine):
-    newest = [h.paragraph.year for h in engine.search("科普", sort="newest", per_page=100).hits]
+    newest = [h.paragraph.year for h in engine.search(request("科普", sort="newest", per_page=100)).hits]
     assert newest == sorted(newest, reverse=True)
-    oldest = [h.paragraph.year for h in engine.search("科普", sort="oldest", per_page=100).hits]
+    oldest = [h.paragraph.year for h in engine.search(request("科普", sort="oldest", per_page=100)).hits]
     assert oldest == sorted(oldest)
-    order = [h.paragraph.order for h in engine.search("科普", sort="order", per_page=100).hits]
+    order = [h.paragraph.order for h in engine.search(request("科普", sort="order", per_page=100)).hits]
     assert order == sorted(order)
 
 
 def test_empty_query_with_filters_browses_in_document_order(engine, paragraphs):
-    results = engine.search("", Filters(year=(2021,)), per_page=100)
+    results = engine.search(request("", Filters(year=(2021,)), per_page=100))
     assert results.total == sum(p.year == 2021 for p in paragraphs)
     assert [h.paragraph.id for h in results.hits] == [p.id for p in paragraphs if p.year == 2021][:100]
 
@@ -151,7 +157,7 @@ def test_exclusion(engine):
     ],
 )
 def test_facet_counts_equal_a_brute_force_count(engine, paragraphs, text, filters, contains):
-    results = engine.search(text, filters)
+    results = engine.search(request(text, filters))
     matched = [p for p in paragraphs if contains(nfkc_lower(p.text))]
 
     def passes(p, skip) -> bool:
@@ -183,27 +189,27 @@ def test_filters_resolve_short_names_and_reject_bad_years(corpus):
 
 
 def test_unknown_filter_values_give_no_hits(engine):
-    assert engine.search("科技", Filters(theme=("不存在",))).total == 0
-    assert engine.search("科技", Filters(district=("火星区",))).total == 0
+    assert engine.search(request("科技", Filters(theme=("不存在",)))).total == 0
+    assert engine.search(request("科技", Filters(district=("火星区",)))).total == 0
 
 
 def test_filters_typed_in_the_query(engine):
-    r = engine.search("科创板 year:2020 district:浦东")
+    r = engine.search(request("科创板 year:2020 district:浦东"))
     assert r.filters == Filters(year=(2020,), district=("浦东新区",))
     assert all(h.paragraph.year == 2020 and "浦东新区" in h.paragraph.districts for h in r.hits)
     with pytest.raises(FilterError):
-        engine.search("科创板 year:20x0")
+        engine.search(request("科创板 year:20x0"))
 
 
 # Highlights and citations -----------------------------------------------------------------
 
 def test_each_term_is_one_mark_and_text_is_escaped(engine):
-    hit = engine.search("科技创新").hits[0]
+    hit = engine.search(request("科技创新")).hits[0]
     assert "<mark>科技创新</mark>" in hit.snippet_html
     assert "<mark>科技</mark><mark>" not in hit.snippet_html
-    angle = engine.search("规划纲要>实施方案").hits[0]
+    angle = engine.search(request("规划纲要>实施方案")).hits[0]
     assert "&lt;长江三角洲" in angle.snippet_html and "<长江" not in angle.snippet_html
-    html_query = engine.search("<script>")
+    html_query = engine.search(request("<script>"))
     assert all("<script>" not in h.snippet_html for h in html_query.hits)
 
 
@@ -219,7 +225,7 @@ def test_snippet_is_cut_at_sentence_ends(engine):
 
 
 def test_citation_and_permalink(engine):
-    hit = engine.search("其中上海37家").hits[0].to_json()
+    hit = engine.search(request("其中上海37家")).hits[0].to_json()
     assert hit["citation"] == (
         "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, "
         f"第{engine.paragraph(hit['id']).number}段 (corpus/2020-ch4.txt 第177行)"
@@ -229,21 +235,21 @@ def test_citation_and_permalink(engine):
 
 def test_bad_paging_and_sort_are_errors(engine):
     for kwargs in ({"page": 0}, {"per_page": 0}, {"per_page": 101}, {"sort": "random"}):
-        with pytest.raises(ValueError):
-            engine.search("科技", **kwargs)
+        with pytest.raises(BadInput):
+            request("科技", **kwargs)
     with pytest.raises(QueryError):
-        engine.search("科" * 10_000)
+        engine.search(request("科" * 10_000))
 
 
 def test_concurrent_searches_match_serial(engine, in_threads):
     queries = ["科创板", "长三角", "上海天文馆", "科普", "张江", "城", '"科技创新中心"', "零号湾", "科技金融 -保险"]
-    serial = {q: [h.paragraph.id for h in engine.search(q, per_page=50).hits] for q in queries}
+    serial = {q: [h.paragraph.id for h in engine.search(request(q, per_page=50)).hits] for q in queries}
     failures: list[str] = []
 
     def worker(offset: int) -> None:
         for i in range(40):
             q = queries[(i + offset) % len(queries)]
-            if [h.paragraph.id for h in engine.search(q, per_page=50).hits] != serial[q]:
+            if [h.paragraph.id for h in engine.search(request(q, per_page=50)).hits] != serial[q]:
                 failures.append(q)
 
     in_threads(worker)

@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from report_search.search.engine import Engine, open_engine
+from report_search.search.request import BadInput
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -71,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput):
+        return error_response(400, str(exc), "invalid_parameter")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # a bug must still not show a traceback

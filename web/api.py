@@ -11,14 +11,14 @@ from report_search.search.query import QueryError, parse
 
 from . import engine, error_response
 from .openapi import spec
-from .params import read, run
+from .params import read
 
 api = Blueprint("api", __name__)
 
 
 @api.get("/api/search")
 def search():
-    return jsonify(run(engine(), read(request.args)).to_json())
+    return jsonify(engine().search(read(request.args)).to_json())
 
 
 def paragraph_json(pid: str, q: str = "") -> dict | None:

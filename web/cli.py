@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from report_search.index.build import IndexNotReady, build, default_location
+from report_search.index.build import build, default_location
+from report_search.index.errors import IndexFault
 from report_search.index.corpus import CorpusError, load_corpus
 from report_search.index.paragraph import Paragraph
 from report_search.index.parse import parse_corpus, unmapped_sections
-from report_search.search.engine import SORTS, open_engine
-from report_search.search.facets import FilterError, Filters, resolve
-from report_search.search.query import QueryError
+from report_search.search.engine import open_engine
+from report_search.search.facets import Filters
+from report_search.search.request import SORTS, BadInput, SearchRequest
 
 
 class UsageError(Exception):
@@ -111,8 +112,10 @@ def _terminal(snippet_html: str, tty: bool) -> str:
 def cmd_query(args: argparse.Namespace) -> int:
     location = Path(args.index).resolve() if args.index else None
     engine = open_engine(location, rebuild=not args.no_build)
-    filters = resolve(engine.corpus, args.year or (), args.theme or (), args.district or ())
-    results = engine.search(args.text, filters, sort=args.sort, page=args.page, per_page=args.per_page)
+    request = SearchRequest.from_strings(
+        args.text, args.year or (), args.theme or (), args.district or (), args.sort, args.page, args.per_page
+    )
+    results = engine.search(request)
     if args.json:
         print(json.dumps(results.to_json(), ensure_ascii=False, indent=1))
         return 0
@@ -180,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", action="append", help="theme, e.g. 科技金融; repeat for several")
     p.add_argument("--district", action="append", help="district, full or short name (闵行)")
     p.add_argument("--sort", choices=SORTS, default="relevance")
-    p.add_argument("--page", type=_positive, default=1)
-    p.add_argument("--per-page", type=_per_page, default=10)
+    p.add_argument("--page", default="", help="page number, from 1")
+    p.add_argument("--per-page", default="", help="hits per page, 1–100 (default 10)")
     p.add_argument("--json", action="store_true", help="the web API's JSON")
     p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
@@ -210,21 +213,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _per_page(text: str) -> int:
-    value = _positive(text)
-    if value > 100:
-        raise argparse.ArgumentTypeError(f"must be at most 100, not {value}")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, QueryError, FilterError, ValueError) as exc:
+    except (UsageError, BadInput) as exc:
         parser.exit(2, f"report-search: error: {exc}\n")
-    except IndexNotReady as exc:
+    except IndexFault as exc:
         parser.exit(1, f"report-search: {exc}\n")
     except CorpusError as exc:
         parser.exit(1, f"report-search: corpus error: {exc}\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report_search.search.engine import SORTS
+from report_search.search.request import SORTS
 from report_search.search.query import MAX_LENGTH
 
 _STR_LIST = {"type": "array", "items": {"type": "string"}}

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from report_search.index.corpus import source_lines
 from report_search.search.citation import citation, gbt7714
-from report_search.search.engine import SORTS
+from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
 
 from . import engine
 from .api import paragraph_json
-from .params import SORT_LABELS, read, run, toggled, url_args
+from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
 
@@ -18,7 +18,7 @@ pages = Blueprint("pages", __name__)
 @pages.get("/")
 def home():
     e = engine()
-    counts = {facet: {row["value"]: row["count"] for row in rows} for facet, rows in e.search("", per_page=1).facets.items()}
+    counts = {facet: {row["value"]: row["count"] for row in rows} for facet, rows in e.search(SearchRequest(per_page=1)).facets.items()}
     editions = sorted({(r.year, r.title) for r in e.corpus.reports}, reverse=True)
     return render_template(
         "home.html",
@@ -32,7 +32,7 @@ def home():
 
 @pages.get("/search")
 def search():
-    results = run(engine(), read(request.args))
+    results = engine().search(read(request.args))
     chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
     return render_template(
         "search.html",

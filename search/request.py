@@ -1,0 +1,85 @@
+"""One search request, validated once, whoever asks: the web pages, the JSON API or the CLI.
+
+`SearchRequest.from_strings` reads what a person typed (URL parameters, command-line options)
+and raises BadInput with a Chinese message saying what to type instead; the dataclass checks
+its own values too, so no other layer validates sort, page or per_page again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import dataclasses
+from dataclasses import dataclass
+
+SORTS = ("relevance", "newest", "oldest", "order")
+SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早", "order": "原文顺序"}
+MAX_PER_PAGE = 100
+
+
+class BadInput(Exception):
+    """Input a person typed wrong (a query, a filter, a parameter); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    year: tuple[int, ...] = ()
+    theme: tuple[str, ...] = ()
+    district: tuple[str, ...] = ()  # full or short names, or an area (零号湾): the engine resolves them
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise BadInput(f"排序方式（sort）应为 {' / '.join(SORTS)} 之一，而不是 {self.sort!r}。")
+        if self.page < 1:
+            raise BadInput(f"页码（page）应为整数，不小于 1，而不是 {self.page!r}。")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadInput(f"每页条数（per_page）应为整数，范围 1–{MAX_PER_PAGE}，而不是 {self.per_page!r}。")
+
+    @classmethod
+    def from_strings(
+        cls,
+        q: str = "",
+        year: Iterable[str] = (),
+        theme: Iterable[str] = (),
+        district: Iterable[str] = (),
+        sort: str = "",
+        page: str = "",
+        per_page: str = "",
+    ) -> SearchRequest:
+        """A request from text as typed; empty values mean the default."""
+        return cls(
+            q=q,
+            year=tuple(dict.fromkeys(_year(v) for v in year if v.strip())),
+            theme=_distinct(theme),
+            district=_distinct(district),
+            sort=sort.strip() or "relevance",
+            page=_whole(page, "页码", "page", 1),
+            per_page=_whole(per_page, "每页条数", "per_page", 10),
+        )
+
+    def replace(self, **changes) -> SearchRequest:
+        """The same request with some values changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _distinct(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+def _year(text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise BadInput(f"年份应为四位数字（例如 2020），而不是 {text!r}")
+    return int(text)
+
+
+def _whole(text: str, label: str, name: str, default: int) -> int:
+    text = text.strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise BadInput(f"{label}（{name}）应为整数，而不是 {text!r}。")
+    return int(text)
