@@ -1,8 +1,15 @@
-"""Shared fixtures: the real corpus, parsed once per test session."""
+"""Shared fixtures: the real corpus, parsed once per test session; the index, engine and app;
+`report-search serve` and Debian's Chromium (driven by Playwright) for the browser tests."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +79,75 @@ def in_threads():
             t.join()
 
     return run
+
+
+# -- browser tests -------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def server(index_path):
+    """`report-search serve` on a free loopback port, as a user starts it."""
+    location = index_path.parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+    )
+    url = None
+    for line in proc.stdout:  # the first line that names the URL
+        m = re.search(r"serving on (http://\S+)", line)
+        if m:
+            url = m.group(1)
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail("report-search serve did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield url.rstrip("/")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium. Skips where it is not installed, and fails in CI (CI=true), where
+    .ci/run installs it."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: install Debian's chromium (see .ci/run)", pytrace=False)
+        pytest.skip("no Chromium here: apt-get install chromium to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def new_page(browser, server):
+    """Open pages in fresh contexts: new_page(width=1280, height=900, javascript=True).
+    Every page must end the test with no script errors and no CSP violations."""
+    contexts, errors = [], []
+
+    def open_page(width: int = 1280, height: int = 900, javascript: bool = True):
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height},
+                                      java_script_enabled=javascript)
+        if javascript:
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.fixture()
+def page(new_page):
+    return new_page()

@@ -1,72 +1,15 @@
-"""Real-browser tests: Debian's Chromium, driven by Playwright, against `report-search serve`.
-
-They skip (with the reason) only where no Chromium is installed, and never in CI (CI=true):
-.ci/run installs it."""
+"""Real-browser tests: Debian's Chromium, driven by Playwright, against `report-search serve`
+(fixtures `server`, `browser`, `page`, `new_page` in conftest.py)."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI must run the browser tests: install Debian's chromium (see .ci/run)", pytrace=False)
-    pytest.skip("no Chromium here: apt-get install chromium to run the browser tests", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def server(index_path):
-    """`report-search serve` on a free loopback port, as a user starts it."""
-    location = index_path.parent.parent
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-    )
-    url = None
-    for line in proc.stdout:  # the first line that names the URL
-        m = re.search(r"serving on (http://\S+)", line)
-        if m:
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("report-search serve did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield url.rstrip("/")
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser, server):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors, no CSP violations
+pytestmark = pytest.mark.usefixtures("browser")  # skips here, fails in CI, without Chromium
 
 
 def test_type_a_query_and_see_marked_results(page, server, tmp_path):
@@ -125,10 +68,8 @@ def test_literal_angle_brackets_show_as_text(page, server):
     assert "<script>alert(1)</script>" in page.locator("input[name=q]").input_value()
 
 
-def test_works_without_javascript(browser, server):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_works_without_javascript(new_page, server):
+    page = new_page(javascript=False)
     page.goto(server + "/search?q=%E5%BC%A0%E6%B1%9F")  # 张江
     page.locator(".facet[data-facet=district] a.facet-value").first.click()
     assert "district=" in page.url and page.locator(".hit").count() > 0
-    context.close()
