@@ -14,7 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The folder holding index/, search/, web/ and corpus/: the checkout, or report_search/ in
+# site-packages, where the corpus is installed as package data beside the code.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 CORPUS_ENV = "REPORT_SEARCH_CORPUS"
 
 
@@ -23,8 +26,15 @@ class CorpusError(Exception):
 
 
 def corpus_dir() -> Path:
-    """The corpus folder: `$REPORT_SEARCH_CORPUS` or `corpus/` beside the packages."""
-    return Path(os.environ.get(CORPUS_ENV) or PROJECT_ROOT / "corpus").resolve()
+    """The corpus folder: `$REPORT_SEARCH_CORPUS` (the CLI's --corpus sets it) or the bundled one."""
+    return Path(os.environ.get(CORPUS_ENV) or BUNDLED_CORPUS).resolve()
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as `sed -n` and editors count them: split at newlines only. (str.splitlines also
+    splits at form feeds, U+2028 …, which would shift every later citation.)"""
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def nfkc(text: str) -> str:
@@ -36,8 +46,9 @@ def nfkc(text: str) -> str:
 class Report:
     """One text file of the corpus and what the manifest says about it."""
 
-    file: str  # path relative to the project root, e.g. "corpus/2020-ch4.txt"
+    file: str  # as cited: the corpus folder's name and the file's, e.g. "corpus/2020-ch4.txt"
     path: Path
+    text: str = field(repr=False)  # the verified content: citations are served from it, not re-read
     year: int
     title: str  # "2020上海科技进步报告"
     chapter: str  # "第4部分" or "综述"
@@ -47,6 +58,10 @@ class Report:
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
+
+    @property
+    def lines(self) -> list[str]:
+        return split_lines(self.text)
 
     @property
     def slug(self) -> str:
@@ -69,13 +84,6 @@ def _read_toml(path: Path) -> dict:
         raise CorpusError(f"{path.name} is not valid TOML: {exc}") from None
 
 
-def _relative(path: Path) -> str:
-    try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -86,7 +94,8 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
         path = base / name
         if not path.is_file():
             raise CorpusError(f"manifest.toml names {name}, but {path} does not exist")
-        actual = sha256_of(path)
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
         if actual != entry["sha256"]:
             raise CorpusError(
                 f"{name} has changed: manifest.toml says sha256 {entry['sha256']}, the file has "
@@ -97,9 +106,14 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
         for where in [position, *labels.values()]:
             if where not in ("before", "after"):
                 raise CorpusError(f"{name}: layout position must be 'before' or 'after', not {where!r}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         return Report(
-            file=_relative(path),
+            file=f"{base.name}/{name}",
             path=path,
+            text=text,
             year=int(entry["year"]),
             title=entry["title"],
             chapter=entry["chapter"],
@@ -146,6 +160,17 @@ class Corpus:
                 digest.update(path.name.encode())
                 digest.update(sha256_of(path).encode())
         return digest.hexdigest()
+
+    def source_lines(self, file: str, start: int, end: int, context: int = 0) -> list[tuple[int, str]]:
+        """Lines start..end (1-based, inclusive) of a report as cited, with `context` lines
+        around them: what a reader checks a citation against. Served from the verified text
+        loaded with the corpus, so an edit on disk cannot shift or break a citation."""
+        report = next((r for r in self.reports if r.file == file), None)
+        if report is None:
+            return []
+        lines = report.lines
+        first, last = max(1, start - context), min(len(lines), end + context)
+        return [(n, lines[n - 1]) for n in range(first, last + 1)]
 
 
 def section_key(section: str) -> str:
@@ -205,12 +230,3 @@ def load_corpus(root: Path | None = None) -> Corpus:
         keyword_themes=keyword_themes,
         districts=districts,
     )
-
-
-def source_lines(file: str, start: int, end: int, context: int = 0) -> list[tuple[int, str]]:
-    """Lines start..end (1-based, inclusive) of a corpus file as cited, with `context` lines
-    around them: what a reader checks a citation against."""
-    path = Path(file) if Path(file).is_absolute() else PROJECT_ROOT / file
-    lines = path.read_text(encoding="utf-8").splitlines()
-    first, last = max(1, start - context), min(len(lines), end + context)
-    return [(n, lines[n - 1]) for n in range(first, last + 1)]

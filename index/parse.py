@@ -80,7 +80,7 @@ class Block:
 
 def read_lines(report: Report) -> list[Line | None]:
     """Source lines with blanks and page furniture as None (kept, so numbering stays true)."""
-    raws = report.path.read_text(encoding="utf-8").splitlines()
+    raws = report.lines
     furniture = {i for i, raw in enumerate(raws) if _RUNNING_HEADER.match(raw)}
     for i in list(furniture):
         for j in (i - 1, i - 2, i + 1, i + 2):  # the page number next to its running header
