@@ -1,12 +1,20 @@
 """Build the Whoosh index and keep it fresh.
 
-Layout of an index location (default `var/index/` in the checkout, git-ignored):
+Layout of an index location (`report-search build --index DIR`; default below):
 
-    builds/<stamp>/      one complete Whoosh index + meta.json per build
+    .report-search-index   marks the folder as ours: a build never touches a folder without it
+    builds/<stamp>/        one complete Whoosh index + meta.json (+ the .report-search-build mark)
     current -> builds/<stamp>   a symlink, swapped atomically when a build has succeeded
 
 A build writes into a new folder and only then moves `current`, so a failed or interrupted
-build leaves the previous index serving, and readers never see a half-written index.
+build leaves the previous index serving, and readers never see a half-written index. Builds
+that `current` left are kept for GRACE_SECONDS, so a process that is opening one as it is
+replaced still finds it. Only folders carrying our mark are ever removed.
+
+meta.json records each file's size and sha256: opening checks the sizes (cheap), and
+`report-search status` the checksums, so a damaged build is named, not dumped as a traceback.
+An index folder is trusted code (Whoosh's table of contents is a pickle): a location that other
+users can write to is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -23,24 +32,38 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
 from . import grams
 from .analysis import fold
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
-from .errors import IndexNotReady
+from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
 from .parse import parse_corpus
 from .schema import SCHEMA_VERSION, document, make_schema
 
 INDEX_ENV = "REPORT_SEARCH_INDEX"
 META = "meta.json"
+LOCATION_MARK = ".report-search-index"
+BUILD_MARK = ".report-search-build"
+GRACE_SECONDS = 600  # how long a replaced build stays for processes still opening it
+_OURS = {LOCATION_MARK, ".lock", "builds", "current"}
 
 
 def default_location() -> Path:
-    """`$REPORT_SEARCH_INDEX`, else `var/index` in the checkout."""
-    return Path(os.environ.get(INDEX_ENV) or PROJECT_ROOT / "var" / "index").resolve()
+    """`$REPORT_SEARCH_INDEX`; else `var/index` in a checkout (editable install); else the
+    per-user data folder (~/.local/share/report-search/index on Linux)."""
+    if os.environ.get(INDEX_ENV):
+        return Path(os.environ[INDEX_ENV]).resolve()
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return (PROJECT_ROOT / "var" / "index").resolve()
+    return platformdirs.user_data_path("report-search") / "index"
+
+
+def run_hint(location: Path) -> str:
+    return f"run: report-search build --index {location}"
 
 
 def fingerprint(corpus: Corpus) -> str:
@@ -54,28 +77,114 @@ def fingerprint(corpus: Corpus) -> str:
 
 @dataclass(frozen=True)
 class IndexStatus:
-    state: str  # "fresh" | "stale" | "missing"
+    state: str  # "fresh" | "stale" | "missing" | "damaged"
     path: Path | None  # the current build, if any
     meta: dict
+    problem: str = ""  # for "damaged": what is wrong, in one line
 
 
 def status(location: Path, corpus: Corpus) -> IndexStatus:
     current = location / "current"
-    meta_file = current / META
-    if not meta_file.is_file():
+    if not current.is_symlink() and not current.exists():
         return IndexStatus("missing", None, {})
+    path = current.resolve()
     try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return IndexStatus("stale", current.resolve(), {})
+        meta = verify(path, location)
+    except IndexDamaged as exc:
+        return IndexStatus("damaged", path, {}, str(exc))
     state = "fresh" if meta.get("fingerprint") == fingerprint(corpus) else "stale"
-    return IndexStatus(state, current.resolve(), meta)
+    return IndexStatus(state, path, meta)
+
+
+def read_meta(path: Path, location: Path | None = None) -> dict:
+    """A build's meta.json; IndexDamaged (one line, what to run) if it is missing or unreadable."""
+    hint = run_hint(location or path.parent.parent)
+    try:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
+            raise ValueError("no file list")
+        return meta
+    except FileNotFoundError:
+        raise IndexDamaged(f"index build {path.name} is damaged: {META} is missing; {hint}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index build {path.name} is damaged: {META} cannot be read ({exc}); {hint}") from None
+
+
+def verify(path: Path, location: Path | None = None, checksums: bool = False) -> dict:
+    """Check a build against its meta.json: every file present with its recorded size (and
+    sha256 with `checksums`). Returns the meta; raises IndexDamaged naming the first bad file."""
+    location = location or path.parent.parent
+    if not path.is_dir():
+        raise IndexDamaged(f"index build {path.name} is missing at {location}; {run_hint(location)}")
+    check_private(location)
+    meta = read_meta(path, location)
+    for name, expected in meta["files"].items():
+        file = path / name
+        try:
+            size = file.stat().st_size
+            if not stat.S_ISREG(file.stat().st_mode):
+                raise IsADirectoryError(name)
+            if size != expected["size"]:
+                problem = f"{name} has {size:,} bytes, {expected['size']:,} expected (truncated or overwritten)"
+            elif checksums and _sha256(file) != expected["sha256"]:
+                problem = f"{name} does not match its checksum"
+            else:
+                continue
+        except FileNotFoundError:
+            problem = f"{name} is missing"
+        except OSError as exc:
+            problem = f"{name} cannot be read ({exc.strerror or exc})"
+        raise IndexDamaged(f"index build {path.name} is damaged: {problem}; {run_hint(location)}")
+    return meta
+
+
+def check_private(location: Path) -> None:
+    """Refuse an index location that other users can write to: its files are loaded as code."""
+    for folder in (location, location / "builds"):
+        try:
+            mode = folder.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IWGRP | stat.S_IWOTH) and not mode & stat.S_ISVTX:
+            raise IndexFault(
+                f"{folder} is writable by other users, and an index folder is trusted code "
+                f"(Whoosh's table of contents is a pickle); run: chmod go-w {folder}"
+            )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _claim(location: Path) -> None:
+    """Make `location` an index location, or refuse one that holds anything of someone else's."""
+    location.mkdir(parents=True, exist_ok=True, mode=0o755)
+    if not (location / LOCATION_MARK).exists():
+        foreign = sorted(p.name for p in location.iterdir() if p.name not in _OURS and not p.name.startswith(".current-"))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise IndexFault(
+                f"{location} is not empty and not a Report Search index ({shown}); "
+                f"give --index an empty or new folder"
+            )
+        (location / LOCATION_MARK).write_text("Report Search index location: builds/ and current are made by `report-search build`.\n", encoding="utf-8")
+    current = location / "current"
+    if current.exists() and not current.is_symlink():
+        raise IndexFault(
+            f"{current} is a real folder, not the link a build makes; move it away "
+            f"(mv {current} {current}.old) and build again"
+        )
+    check_private(location)
 
 
 @contextmanager
 def _build_lock(location: Path) -> Iterator[None]:
     """One build at a time per location (serve and a CLI build may race)."""
-    location.mkdir(parents=True, exist_ok=True)
+    _claim(location)
     with open(location / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -98,12 +207,14 @@ def build(
     with _build_lock(location):
         records = list(paragraphs) if paragraphs is not None else parse_corpus(corpus)
         builds = location / "builds"
-        builds.mkdir(parents=True, exist_ok=True)
+        builds.mkdir(exist_ok=True, mode=0o755)
         for leftover in builds.glob("*.partial"):  # from a build that was killed (we hold the lock)
-            shutil.rmtree(leftover, ignore_errors=True)
+            if (leftover / BUILD_MARK).exists():
+                shutil.rmtree(leftover, ignore_errors=True)
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         partial = builds / f"{stamp}.partial"
         partial.mkdir()
+        (partial / BUILD_MARK).write_text(f"made by report-search build at {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n", encoding="utf-8")
         try:
             started = time.perf_counter()
             ix = whoosh_index.create_in(str(partial), make_schema())
@@ -120,7 +231,12 @@ def build(
                 "characters": sum(len(p.text) for p in records),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "build_seconds": round(time.perf_counter() - started, 3),
-                "files": [r.file for r in corpus.reports],
+                "sources": [r.file for r in corpus.reports],
+                "files": {
+                    f.name: {"size": f.stat().st_size, "sha256": _sha256(f)}
+                    for f in sorted(partial.iterdir())
+                    if f.is_file() and f.name != BUILD_MARK and not f.name.endswith("_WRITELOCK")
+                },
             }
             (partial / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
             final = builds / stamp
@@ -128,21 +244,37 @@ def build(
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+        previous = (location / "current").resolve() if (location / "current").is_symlink() else None
         _point_current(location, final)
-        for old in builds.iterdir():
-            if old != final and not old.name.endswith(".partial"):
-                shutil.rmtree(old, ignore_errors=True)
+        if previous is not None and (previous / BUILD_MARK).exists():
+            (previous / BUILD_MARK).touch()  # its mtime now says when it stopped being current
+        _prune(builds, keep=final)
         return final
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    """Remove our builds that stopped being current more than GRACE_SECONDS ago."""
+    now = time.time()
+    for old in builds.iterdir():
+        mark = old / BUILD_MARK
+        if old == keep or old.name.endswith(".partial") or not mark.exists():
+            continue  # the current build, one being written, or not ours
+        if now - mark.stat().st_mtime > GRACE_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _point_current(location: Path, target: Path) -> None:
     """Swap the `current` symlink in one rename (atomic on POSIX)."""
     link = location / "current"
     tmp = location / f".current-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(target.relative_to(location))
-    os.replace(tmp, link)
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(target.relative_to(location))
+        os.replace(tmp, link)
+    finally:
+        if tmp.is_symlink():
+            tmp.unlink()
 
 
 def ensure(location: Path | None = None, corpus: Corpus | None = None, rebuild: bool = True) -> Path:
@@ -153,8 +285,10 @@ def ensure(location: Path | None = None, corpus: Corpus | None = None, rebuild: 
     if state.state == "fresh" and state.path:
         return state.path
     if not rebuild:
+        if state.state == "damaged":
+            raise IndexDamaged(state.problem)
         what = "no index" if state.state == "missing" else "the index is out of date"
-        raise IndexNotReady(f"{what} at {location}; run: report-search build --index {location}")
-    reason = "no index yet" if state.state == "missing" else "corpus, tables or code changed"
+        raise IndexNotReady(f"{what} at {location}; {run_hint(location)}")
+    reason = {"missing": "no index yet", "damaged": state.problem.split("; ")[0]}.get(state.state, "corpus, tables or code changed")
     print(f"report-search: building the index at {location} ({reason}) …", file=sys.stderr)
     return build(location, corpus)

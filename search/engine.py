@@ -32,8 +32,8 @@ from whoosh import index as whoosh_index
 
 from report_search.index import bitset
 from report_search.index.analysis import fold, gram_keys
-from report_search.index.build import ensure
-from report_search.index.errors import IndexDamaged
+from report_search.index.build import default_location, ensure, run_hint, verify
+from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.grams import Grams
 from report_search.index.paragraph import Paragraph
@@ -326,6 +326,24 @@ class Engine:
 
 def open_engine(location: Path | None = None, rebuild: bool = True) -> Engine:
     """An engine on a fresh index at `location` (default: build.default_location()),
-    building it first when it is missing or stale (or raising IndexNotReady if rebuild=False)."""
+    building it first when it is missing, stale or damaged (or raising IndexFault if
+    rebuild=False)."""
     corpus = load_corpus()
-    return Engine(ensure(location, corpus, rebuild=rebuild), corpus)
+    location = (location or default_location()).resolve()
+    return open_build(ensure(location, corpus, rebuild=rebuild), corpus, location)
+
+
+def open_build(path: Path, corpus: Corpus, location: Path | None = None) -> Engine:
+    """An engine on one build. Whatever fails while reading it (a truncated segment gives
+    EOFError, zlib.error, struct.error …) becomes one IndexDamaged line naming the build, the
+    file where its checksum tells, and what to run: never a traceback."""
+    verify(path, location)
+    try:
+        return Engine(path, corpus)
+    except IndexFault:
+        raise
+    except Exception as exc:  # deliberately broad: any read failure means a damaged build
+        verify(path, location, checksums=True)  # names the file, if its bytes changed
+        raise IndexDamaged(
+            f"index build {path.name} cannot be read ({type(exc).__name__}: {exc}); {run_hint(location or path.parent.parent)}"
+        ) from None

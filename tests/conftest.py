@@ -57,7 +57,7 @@ def engine(index_path, corpus):
 
 @pytest.fixture(scope="session")
 def app(engine):
-    from report_search.web import create_app
+    from report_search.web.app import create_app
 
     return create_app({"ENGINE": engine, "TESTING": False})
 

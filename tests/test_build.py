@@ -1,16 +1,19 @@
-"""Index lifecycle: atomic builds, freshness, failure keeps the old index serving."""
+"""Index lifecycle: atomic builds, freshness, failure keeps the old index serving, a build
+touches only what it made, and a damaged build is named in one line."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
 
-from report_search.index.build import build, ensure, status
-from report_search.index.errors import IndexNotReady
+from report_search.index import build as build_module
+from report_search.index.build import BUILD_MARK, build, ensure, status, verify
 from report_search.index.corpus import CorpusError, load_corpus
-from report_search.search.engine import Engine
+from report_search.index.errors import IndexDamaged, IndexFault, IndexNotReady
+from report_search.search.engine import Engine, open_build
 
 
 @pytest.fixture()
@@ -20,16 +23,21 @@ def corpus_copy(tmp_path, corpus):
     return target
 
 
-def test_build_swaps_current_and_keeps_one_build(tmp_path, corpus):
+def test_build_swaps_current_and_keeps_replaced_builds_for_a_grace_period(tmp_path, corpus, monkeypatch):
     location = tmp_path / "ix"
     first = build(location, corpus, progress=False)
     assert (location / "current").resolve() == first
     second = build(location, corpus, progress=False)
     assert (location / "current").resolve() == second != first
-    assert [p.name for p in (location / "builds").iterdir()] == [second.name]
+    # the replaced build stays a while: a process opening it right now must still find it
+    assert sorted(p.name for p in (location / "builds").iterdir()) == sorted([first.name, second.name])
     meta = json.loads((second / "meta.json").read_text(encoding="utf-8"))
     assert meta["paragraphs"] == len(Engine(second, corpus).paragraphs) > 500
     assert status(location, corpus).state == "fresh"
+    monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
+    third = build(location, corpus, progress=False)
+    assert [p.name for p in (location / "builds").iterdir()] == [third.name]
+    assert not list(location.glob(".current-*"))  # no temporary link left behind
 
 
 def test_missing_and_stale_index_say_what_to_run(tmp_path, corpus_copy):
@@ -68,12 +76,15 @@ def test_failed_build_leaves_the_previous_index_serving(tmp_path, corpus_copy, m
     assert Engine(good, corpus).search("科创板").total > 0
 
 
-def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus):
+def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus, monkeypatch):
     import threading
 
+    monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
     location = tmp_path / "ix"
     first = build(location, corpus, progress=False)
     engine = Engine(first, corpus)
+    (first / BUILD_MARK).touch()
+    os.utime(first / BUILD_MARK, (0, 0))
     build(location, corpus, progress=False)  # deletes `first`
     assert not first.exists()
     totals: list[int] = []
@@ -81,3 +92,113 @@ def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus)
     worker.start()
     worker.join()
     assert totals and totals[0] > 0
+
+
+# -- a build touches only what it made ---------------------------------------------------------
+
+def test_a_build_never_removes_what_it_did_not_make(tmp_path, corpus, monkeypatch):
+    monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
+    location = tmp_path / "ix"
+    build(location, corpus, progress=False)
+    mine = location / "builds" / "release-1.0"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    build(location, corpus, progress=False)
+    build(location, corpus, progress=False)
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert len(list((location / "builds").iterdir())) == 2  # the current build and the user's folder
+
+
+def test_a_folder_holding_other_files_is_refused_unchanged(tmp_path, corpus):
+    location = tmp_path / "photos"
+    location.mkdir()
+    (location / "holiday.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(IndexFault, match="not empty and not a Report Search index .*holiday.jpg"):
+        build(location, corpus, progress=False)
+    assert [p.name for p in location.iterdir()] == ["holiday.jpg"]
+
+
+def test_a_real_current_folder_says_what_to_do(tmp_path, corpus):
+    location = tmp_path / "ix"
+    build(location, corpus, progress=False)
+    (location / "current").unlink()
+    (location / "current").mkdir()
+    with pytest.raises(IndexFault, match=r"is a real folder.*mv .*current .*current\.old"):
+        build(location, corpus, progress=False)
+    assert not list(location.glob(".current-*"))
+
+
+def test_a_location_others_can_write_to_is_refused(tmp_path, corpus):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    location.chmod(0o777)
+    with pytest.raises(IndexFault, match="writable by other users.*chmod go-w"):
+        verify(built, location)
+    location.chmod(0o755)
+    verify(built, location)
+
+
+# -- a damaged build is named -------------------------------------------------------------------
+
+def _build_files(built) -> list[str]:
+    names = sorted([*json.loads((built / "meta.json").read_text(encoding="utf-8"))["files"], "meta.json"])
+    assert "meta.json" in names and any(n.endswith(".seg") for n in names) and any(n.endswith(".toc") for n in names)
+    return names
+
+
+def _copy(location, tmp_path, name):
+    fresh = tmp_path / f"copy-{name}"
+    shutil.copytree(location, fresh, symlinks=True)
+    return fresh, (fresh / "current").resolve()
+
+
+@pytest.mark.parametrize("how", ["truncated", "missing", "a folder"])
+def test_every_file_of_a_build_damaged_is_named_in_one_line(tmp_path, corpus, how):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    for name in _build_files(built):
+        fresh, path = _copy(location, tmp_path, name)
+        target = path / name
+        if how == "truncated":
+            target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+        else:
+            target.unlink()
+            if how == "a folder":  # unreadable as a file, even for root
+                target.mkdir()
+        with pytest.raises(IndexDamaged) as caught:
+            open_build(path, corpus, fresh)
+        message = str(caught.value)
+        assert "\n" not in message and path.name in message and name in message
+        assert message.endswith(f"run: report-search build --index {fresh}")
+        assert status(fresh, corpus).state == "damaged"
+        shutil.rmtree(fresh)
+
+
+def test_changed_bytes_are_found_by_the_checksums_and_never_escape_as_a_traceback(tmp_path, corpus):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    for name in _build_files(built):
+        if name == "meta.json":
+            continue  # its own checksum is not recorded; a changed meta.json is read as JSON or refused
+        fresh, path = _copy(location, tmp_path, name)
+        data = bytearray((path / name).read_bytes())
+        data[len(data) // 2] ^= 0xFF  # same size: only the checksum (or the reader) can tell
+        (path / name).write_bytes(bytes(data))
+        with pytest.raises(IndexDamaged, match=f"{name} does not match its checksum"):
+            verify(path, fresh, checksums=True)
+        try:
+            open_build(path, corpus, fresh)  # may read fine (a byte inside stored text) …
+        except IndexDamaged as exc:  # … or fail, and then only as one named line
+            assert "\n" not in str(exc) and path.name in str(exc)
+        shutil.rmtree(fresh)
+
+
+def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(tmp_path, corpus):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    segment = next(built.glob("*.seg"))
+    segment.write_bytes(segment.read_bytes()[:100])
+    with pytest.raises(IndexDamaged, match=f"{segment.name} has 100 bytes"):
+        ensure(location, corpus, rebuild=False)
+    rebuilt = ensure(location, corpus)
+    assert rebuilt != built and Engine(rebuilt, corpus).search("科创板").total > 0

@@ -102,7 +102,7 @@ def test_query_bad_input(built_index, args, message):
 
 def test_query_without_index_and_no_build_says_what_to_run(tmp_path):
     result = run("query", "科创板", "--no-build", "--index", str(tmp_path / "none"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "run: report-search build --index" in result.stderr
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from report_search.index.build import read_meta
 from report_search.search.citation import gbt7714
 from report_search.search.engine import Hit
 from report_search.search.highlight import highlight
 from report_search.search.query import QueryError, parse
 
-from . import engine, error_response
+from .engines import engine
+from .errors import error_response
 from .openapi import spec
 from .params import read
 
@@ -59,4 +61,5 @@ def openapi():
 @api.get("/healthz")
 def healthz():
     e = engine()
-    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name})
+    meta = read_meta(e.path)
+    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name, "built_at": meta.get("built_at")})

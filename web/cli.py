@@ -14,14 +14,19 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from report_search.index.build import build, default_location
-from report_search.index.errors import IndexFault
-from report_search.index.corpus import CorpusError, load_corpus
+from report_search.index.build import build, default_location, read_meta, run_hint, status, verify
+from report_search.index.errors import IndexDamaged, IndexFault
+from report_search.index.corpus import CORPUS_ENV, CorpusError, load_corpus
 from report_search.index.paragraph import Paragraph
 from report_search.index.parse import parse_corpus, unmapped_sections
 from report_search.search.engine import open_engine
 from report_search.search.facets import Filters
 from report_search.search.request import SORTS, BadInput, SearchRequest
+
+from .server import CHANNEL_TIMEOUT, CONNECTION_LIMIT
+
+
+INDEX_HELP = "index location (default: $REPORT_SEARCH_INDEX, var/index in a checkout, else the per-user data folder)"
 
 
 class UsageError(Exception):
@@ -88,16 +93,38 @@ def _index_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def _location(args: argparse.Namespace) -> Path:
+    return Path(args.index).resolve() if args.index else default_location()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    location = Path(args.index).resolve() if args.index else default_location()
     started = time.perf_counter()
-    path = build(location, progress=None if not args.quiet else False)
-    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    path = build(_location(args), progress=None if not args.quiet else False)
+    meta = read_meta(path)
     print(
         f"built {meta['paragraphs']} paragraphs in {time.perf_counter() - started:.1f} s: "
         f"{path} ({_index_size(path) / 1024:.0f} KiB)"
     )
     return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The index at a location: fresh, stale, missing or damaged (checksums verified)."""
+    location = _location(args)
+    state = status(location, load_corpus())
+    if state.state == "fresh" and state.path:
+        verify(state.path, location, checksums=True)  # IndexDamaged → one line, exit 2
+    if state.state == "damaged":
+        raise IndexDamaged(state.problem)
+    if state.state == "missing":
+        print(f"no index at {location}; {run_hint(location)}")
+        return 1
+    meta = state.meta
+    print(
+        f"{state.state}: build {state.path.name} at {location}, {meta.get('paragraphs')} paragraphs, "  # type: ignore[union-attr]
+        f"built {meta.get('built_at')}" + ("" if state.state == "fresh" else f"; corpus, tables or code changed: {run_hint(location)}")
+    )
+    return 0 if state.state == "fresh" else 1
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -110,8 +137,7 @@ def _terminal(snippet_html: str, tty: bool) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    location = Path(args.index).resolve() if args.index else None
-    engine = open_engine(location, rebuild=not args.no_build)
+    engine = open_engine(_location(args), rebuild=not args.no_build)
     request = SearchRequest.from_strings(
         args.text, args.year or (), args.theme or (), args.district or (), args.sort, args.page, args.per_page
     )
@@ -136,19 +162,18 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import create_app  # Flask only for this command: keeps `query` quick to start
+    from .app import create_app  # Flask only for this command: keeps `query` quick to start
 
-    location = Path(args.index).resolve() if args.index else None
-    app = create_app({"INDEX": location, "REBUILD": not args.no_build})
-    app.extensions["report_search"].search("科技")  # warm up jieba and the caches before the first visitor
+    from .server import create
+
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build})
+    app.extensions["report_search"].engine.search("科技")  # warm up jieba and the caches before the first visitor
     if args.debug:
         print(f"Report Search (Flask debug server): http://{args.host}:{args.port}/", flush=True)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
-    import waitress
-
     try:
-        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)
+        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)", flush=True)
@@ -161,23 +186,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="report-search", description="上海科技进步报告 full-text search")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=_folder, help=f"corpus folder (default: ${CORPUS_ENV} or the bundled corpus)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("paragraphs", help="print the parsed paragraph records")
+    p = sub.add_parser("paragraphs", parents=[common], help="print the parsed paragraph records")
     p.add_argument("--year", type=int, help="only this edition year, e.g. 2020")
     p.add_argument("--section", help="only this section: its number (4.4) or part of its title")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_paragraphs)
 
-    p = sub.add_parser("corpus", help="summarise the parsed corpus per file")
+    p = sub.add_parser("corpus", parents=[common], help="summarise the parsed corpus per file")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("build", help="build the search index (atomically replaces the old one)")
-    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p = sub.add_parser("build", parents=[common], help="build the search index (atomically replaces the old one)")
+    p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("query", help="search from the terminal")
+    p = sub.add_parser("status", parents=[common], help="say whether the index is fresh, stale, missing or damaged (checksums verified)")
+    p.add_argument("--index", help=INDEX_HELP)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("query", parents=[common], help="search from the terminal")
     p.add_argument("text", help='the query, e.g. 科创板 or "科技创新中心" -保险 year:2020')
     p.add_argument("--year", action="append", help="edition year; repeat for several")
     p.add_argument("--theme", action="append", help="theme, e.g. 科技金融; repeat for several")
@@ -186,15 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", default="", help="page number, from 1")
     p.add_argument("--per-page", default="", help="hits per page, 1–100 (default 10)")
     p.add_argument("--json", action="store_true", help="the web API's JSON")
-    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("serve", help="serve the web app (waitress), building the index first if needed")
+    p = sub.add_parser("serve", parents=[common], help="serve the web app (waitress), building the index first if needed")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=5000, help="0 picks a free port")
     p.add_argument("--threads", type=_positive, default=8)
-    p.add_argument("--index", help="index location (default: $REPORT_SEARCH_INDEX or var/index)")
+    p.add_argument("--connection-limit", type=_positive, default=CONNECTION_LIMIT,
+                   help=f"open connections accepted at once (default {CONNECTION_LIMIT})")
+    p.add_argument("--channel-timeout", type=_positive, default=CHANNEL_TIMEOUT,
+                   help=f"seconds an idle connection is kept open (default {CHANNEL_TIMEOUT})")
+    p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
     p.set_defaults(func=cmd_serve)
@@ -207,6 +242,13 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _folder(text: str) -> Path:
+    path = Path(text).expanduser().resolve()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    return path
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number 0–65535, not {text!r}")
@@ -216,12 +258,14 @@ def _port(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.corpus:
+        os.environ[CORPUS_ENV] = str(args.corpus)  # read by everything that loads the corpus
     try:
         return args.func(args)
     except (UsageError, BadInput) as exc:
         parser.exit(2, f"report-search: error: {exc}\n")
     except IndexFault as exc:
-        parser.exit(1, f"report-search: {exc}\n")
+        parser.exit(2, f"report-search: {exc}\n")
     except CorpusError as exc:
         parser.exit(1, f"report-search: corpus error: {exc}\n")
     except BrokenPipeError:  # `report-search paragraphs | head`: stop quietly (Python docs' recipe)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from report_search.index.corpus import source_lines
 from report_search.search.citation import citation, gbt7714
 from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
 
-from . import engine
+from .engines import engine
 from .api import paragraph_json
 from .params import read, toggled, url_args
 
@@ -64,7 +63,7 @@ def paragraph(pid: str):
         q=q,
         citation=citation(p),
         gbt=gbt7714(p),
-        lines=source_lines(p.file, p.line_start, p.line_end, context=2),
+        lines=engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2),
         back=_local_results_link(request.args.get("back", "")),
     )
 

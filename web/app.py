@@ -1,0 +1,97 @@
+"""The application factory: `create_app(config)` wires the engine, the blueprints, the
+security headers and the error pages.
+
+Config keys:
+    ENGINE   an opened search.engine.Engine (tests pass one in; it is never swapped)
+    INDEX    index location to open otherwise (default: $REPORT_SEARCH_INDEX, var/index in a
+             checkout, else the per-user data folder); a new build there is served without restart
+    REBUILD  build a missing, stale or damaged index on start (default True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, redirect
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
+
+from report_search.index.build import default_location
+from report_search.index.errors import IndexFault
+from report_search.search.engine import open_engine
+from report_search.search.request import BadInput
+
+from .engines import EngineHolder
+from .errors import error_response
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    # instance_path given: Flask cannot infer one inside the report_search namespace package,
+    # and the app keeps no instance files.
+    app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
+    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True)
+    app.config.update(config or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if app.config.get("ENGINE") is not None:
+        holder = EngineHolder(app.config["ENGINE"])
+    else:
+        location = Path(app.config["INDEX"] or default_location()).resolve()
+        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location)
+    app.extensions["report_search"] = holder
+
+    from .api import api
+    from .pages import pages
+
+    app.register_blueprint(pages)
+    app.register_blueprint(api)
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(RequestRedirect)
+    def relative_redirect(exc: RequestRedirect):
+        # werkzeug's slash-merging redirect names the Host header the client sent; a relative
+        # Location cannot point anywhere else.
+        target = urlsplit(exc.new_url)
+        return redirect(target.path + (f"?{target.query}" if target.query else ""), exc.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # Our own aborts carry a Chinese description; werkzeug's English defaults are replaced.
+        own = exc.description if exc.description != type(exc).description else ""
+        response = error_response(exc.code or 500, own)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput):
+        return error_response(400, str(exc), "invalid_parameter")
+
+    @app.errorhandler(IndexFault)
+    def index_fault(exc: IndexFault):
+        app.logger.error("index fault: %s", exc)
+        return error_response(503, str(exc), "index_unavailable")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # a bug must still not show a traceback
+        app.logger.exception("unhandled error")
+        return error_response(500, "")
+
+    return app

@@ -1,0 +1,97 @@
+"""waitress, set up for this app: sane connection limits, curl's raw UTF-8 URLs accepted,
+waitress's own errors as JSON under /api, no request bodies read, a quiet log under load.
+
+waitress is extended where it is meant to be: its channel's `parser_class` and
+`error_task_class`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import resource
+import time
+
+import waitress
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.task import ErrorTask
+
+CONNECTION_LIMIT = 500  # waitress's 100 let 100 idle sockets lock everyone out
+CHANNEL_TIMEOUT = 20  # seconds an idle connection is kept (waitress: 120)
+LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+class _Parser(HTTPRequestParser):
+    def parse_header(self, header_plus: bytes) -> None:
+        # `curl 'http://…/api/search?q=科创板'` sends raw UTF-8 in the request line, which waitress
+        # refuses as "Bad URI". Percent-encode those bytes first: the app then sees what a
+        # browser would have sent.
+        end = header_plus.find(b"\r\n")
+        if end > 0 and not header_plus[:end].isascii():
+            header_plus = _NON_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], header_plus[:end]) + header_plus[end:]
+        super().parse_header(header_plus)
+
+
+class _ErrorTask(ErrorTask):
+    """A request waitress refused before the app saw it (malformed, headers too large, a body):
+    under /api and /healthz the answer is our JSON error, elsewhere waitress's text."""
+
+    def execute(self) -> None:
+        request, error = self.request, self.request.error
+        first = (getattr(request, "first_line", b"") or b"").split(b" ")
+        target = first[1].decode("latin-1") if len(first) > 1 else ""
+        if not (target.startswith("/api/") or target.startswith("/healthz")):
+            super().execute()
+            return
+        message = f"请求无法处理（{error.code} {error.reason}）：{error.body}。查询参数请按 UTF-8 百分号编码，且不要附带请求体。"
+        body = json.dumps({"error": {"code": "bad_request", "message": message}}, ensure_ascii=False).encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+    error_task_class = _ErrorTask
+
+
+class _EveryFewSeconds(logging.Filter):
+    """Let one record through every `seconds`, saying how many were held back."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds, self.last, self.held = seconds, float("-inf"), 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.seconds:
+            self.held += 1
+            return False
+        if self.held:
+            record.msg = f"{record.msg} (+{self.held} such warnings in the last {now - self.last:.0f} s)"
+        self.last, self.held = now, 0
+        return True
+
+
+def create(app, host: str, port: int, threads: int, connection_limit: int = CONNECTION_LIMIT,
+           channel_timeout: int = CHANNEL_TIMEOUT):
+    """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connection_limit + threads + 64  # sockets + index files + logs
+    if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, _EveryFewSeconds) for f in queue_log.filters):
+        queue_log.addFilter(_EveryFewSeconds(LOG_EVERY))
+    server = waitress.create_server(
+        app, host=host, port=port, threads=threads, connection_limit=connection_limit,
+        channel_timeout=channel_timeout, cleanup_interval=max(1, min(30, channel_timeout // 2)),
+        max_request_body_size=0, ident="report-search",
+    )
+    server.channel_class = _Channel
+    return server
