@@ -32,7 +32,7 @@ from whoosh import index as whoosh_index
 
 from report_search.index import bitset
 from report_search.index.analysis import fold, gram_keys
-from report_search.index.build import default_location, ensure, run_hint, verify
+from report_search.index.build import default_location, ensure, read_meta, run_hint, verify
 from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.grams import Grams
@@ -131,6 +131,7 @@ class Engine:
 
     def __init__(self, path: Path, corpus: Corpus | None = None) -> None:
         self.path = Path(path)
+        self.meta = read_meta(self.path)  # kept: the build folder may be gone while we serve
         self.corpus = corpus or load_corpus()
         self.paragraphs: list[Paragraph] = []
         # Everything is read once: afterwards the engine needs no open files, so a rebuild
@@ -280,7 +281,7 @@ class Engine:
         query = parse(text)
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
         asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
-        chosen = facets.merge(asked, typed)
+        chosen, unknown = self._known(facets.merge(asked, typed))
         if query.empty and sort == "relevance":
             sort = "order"  # nothing to rank: browse in document order
         passing, counts = self.facets.apply(self.match(query), chosen)
@@ -292,7 +293,7 @@ class Engine:
         return Results(
             query=text,
             parsed=query,
-            notes=[*query.notes, *self._filter_notes(chosen)],
+            notes=[*request.notes, *query.notes, *unknown],
             filters=chosen,
             sort=sort,
             total=passing.bit_count(),
@@ -303,13 +304,20 @@ class Engine:
             facets=facets.facet_json(counts, chosen, self.facet_order),
         )
 
-    def _filter_notes(self, chosen: facets.Filters) -> list[str]:
-        """Say so when a filter value is unknown (it matches nothing)."""
-        notes = [f"语料中没有 {y} 年的报告" for y in chosen.year if y not in self.facets.masks["year"]]
-        notes += [f"未知的主题：{t}（可选：{'、'.join(self.corpus.themes)}）" for t in chosen.theme if t not in self.corpus.themes]
+    def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
+        """The filters without values the corpus does not know, and a note for each one dropped
+        (a typo must not silently empty the results, nor blow up the page's links)."""
+        years = self.facets.masks["year"]
+        notes = [f"语料中没有 {y} 年的报告，已忽略此年份（可选：{'、'.join(map(str, sorted(years)))}）" for y in chosen.year if y not in years]
+        notes += [f"未知的主题：{t}，已忽略（可选：{'、'.join(self.corpus.themes)}）" for t in chosen.theme if t not in self.corpus.themes]
         names = self.facet_order["district"]
-        notes += [f"未知的区：{d}（可用全称或简称，如 闵行区 / 闵行）" for d in chosen.district if d not in names]
-        return notes
+        notes += [f"未知的区：{d}，已忽略（可用全称或简称，如 闵行区 / 闵行）" for d in chosen.district if d not in names]
+        known = facets.Filters(
+            tuple(y for y in chosen.year if y in years),
+            tuple(t for t in chosen.theme if t in self.corpus.themes),
+            tuple(d for d in chosen.district if d in names),
+        )
+        return known, notes
 
     def paragraph(self, pid: str) -> Paragraph | None:
         d = self.by_id.get(pid)

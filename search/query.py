@@ -100,8 +100,10 @@ def parse(text: str) -> Query:
     """Parse a query string. Raises QueryError only for over-long input or bad filter values."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
-    text = _CONTROL.sub(" ", text)
     notes: list[str] = []
+    if text and not fold(text).strip() and text.strip():
+        notes.append("查询只含不可见字符（零宽空格、控制字符等），已按空查询处理")
+    text = _CONTROL.sub(" ", text)
     groups: list[list[Clause]] = []
     excluded: list[Clause] = []
     filters: dict[str, list[str]] = {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 SORTS = ("relevance", "newest", "oldest", "order")
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早", "order": "原文顺序"}
 MAX_PER_PAGE = 100
+MAX_VALUES = 20  # per facet: more is no real search, and every value repeats in every chip link
 
 
 class BadInput(Exception):
@@ -29,6 +30,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    notes: tuple[str, ...] = ()  # how the values were read (capped), shown with the results
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -49,24 +51,29 @@ class SearchRequest:
         page: str = "",
         per_page: str = "",
     ) -> SearchRequest:
-        """A request from text as typed; empty values mean the default."""
+        """A request from text as typed; empty values mean the default. Repeated values count
+        once; past MAX_VALUES per facet the rest are dropped, with a note."""
+        notes: list[str] = []
+        chosen = {}
+        for facet, label, values in (("year", "年份", year), ("theme", "主题", theme), ("district", "区", district)):
+            distinct = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+            if len(distinct) > MAX_VALUES:
+                notes.append(f"{label}最多选 {MAX_VALUES} 个，其余 {len(distinct) - MAX_VALUES} 个已忽略")
+            chosen[facet] = distinct[:MAX_VALUES]
         return cls(
             q=q,
-            year=tuple(dict.fromkeys(_year(v) for v in year if v.strip())),
-            theme=_distinct(theme),
-            district=_distinct(district),
+            year=tuple(dict.fromkeys(_year(v) for v in chosen["year"])),
+            theme=tuple(chosen["theme"]),
+            district=tuple(chosen["district"]),
             sort=sort.strip() or "relevance",
             page=_whole(page, "页码", "page", 1),
             per_page=_whole(per_page, "每页条数", "per_page", 10),
+            notes=tuple(notes),
         )
 
     def replace(self, **changes) -> SearchRequest:
         """The same request with some values changed (validated again)."""
         return dataclasses.replace(self, **changes)
-
-
-def _distinct(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
 def _year(text: str) -> int:

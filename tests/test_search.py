@@ -188,9 +188,31 @@ def test_filters_resolve_short_names_and_reject_bad_years(corpus):
         resolve(corpus, year=["abc"])
 
 
-def test_unknown_filter_values_give_no_hits(engine):
-    assert engine.search(request("科技", Filters(theme=("不存在",)))).total == 0
-    assert engine.search(request("科技", Filters(district=("火星区",)))).total == 0
+def test_unknown_filter_values_are_dropped_with_a_note(engine):
+    plain = engine.search("科技").total
+    r = engine.search(request("科技", Filters(theme=("不存在", "科技金融"))))
+    assert r.filters.theme == ("科技金融",) and 0 < r.total < plain
+    assert any("未知的主题：不存在，已忽略" in n for n in r.notes)
+    r = engine.search(request("科技", Filters(district=("火星区",), year=(1999,))))
+    assert r.total == plain and r.filters == Filters()
+    assert any("未知的区：火星区" in n for n in r.notes) and any("没有 1999 年" in n for n in r.notes)
+
+
+def test_repeated_and_excess_facet_values(engine):
+    many = [str(y) for y in range(1900, 1960)]
+    req = SearchRequest.from_strings("科技", year=["2020", "2020", *many], theme=["科技金融"] * 50)
+    assert req.theme == ("科技金融",) and len(req.year) == 20  # 2020 + 19 of the others
+    r = engine.search(req)
+    assert r.filters.year == (2020,) and r.filters.theme == ("科技金融",)
+    assert "年份最多选 20 个，其余 41 个已忽略" in r.notes
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\x00", "\u200b\u200e\ufeff", "\x01\x02"])
+def test_a_query_of_invisible_characters_is_an_empty_query_and_says_so(engine, text):
+    r = engine.search(text)
+    assert r.parsed.empty and r.total == engine.search("").total
+    assert any("不可见字符" in n for n in r.notes)
+    assert not any("不可见字符" in n for n in engine.search("").notes)
 
 
 def test_filters_typed_in_the_query(engine):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from report_search.index.build import read_meta
 from report_search.search.citation import gbt7714
 from report_search.search.engine import Hit
 from report_search.search.highlight import highlight
@@ -61,5 +60,4 @@ def openapi():
 @api.get("/healthz")
 def healthz():
     e = engine()
-    meta = read_meta(e.path)
-    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name, "built_at": meta.get("built_at")})
+    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name, "built_at": e.meta.get("built_at")})

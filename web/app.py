@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, redirect
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import RequestRedirect
 
 from report_search.index.build import default_location
 from report_search.index.errors import IndexFault
@@ -62,14 +61,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def secure(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        location = urlsplit(response.headers.get("Location", ""))
+        if location.netloc:
+            # werkzeug's slash-merging redirect (/api//search → /api/search) names whatever Host
+            # header the client sent; every redirect of ours stays on this site, so make it relative.
+            response.headers["Location"] = location.path + (f"?{location.query}" if location.query else "")
         return response
-
-    @app.errorhandler(RequestRedirect)
-    def relative_redirect(exc: RequestRedirect):
-        # werkzeug's slash-merging redirect names the Host header the client sent; a relative
-        # Location cannot point anywhere else.
-        target = urlsplit(exc.new_url)
-        return redirect(target.path + (f"?{target.query}" if target.query else ""), exc.code)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

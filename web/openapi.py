@@ -72,8 +72,8 @@ def spec() -> dict:
                     "parameters": [
                         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
                          "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
-                        _array_param("year", "Edition year, e.g. 2020."),
-                        _array_param("theme", "Theme, e.g. 科技金融; unknown values match nothing."),
+                        _array_param("year", "Edition year, e.g. 2020. Per facet: repeated values count once, at most 20 are used, unknown values are dropped (each said in `notes`)."),
+                        _array_param("theme", "Theme, e.g. 科技金融."),
                         _array_param("district", "District, full or short name (闵行区 / 闵行)."),
                         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
                         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
@@ -82,6 +82,7 @@ def spec() -> dict:
                     "responses": {
                         "200": {"description": "Results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
                         "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
+                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
                     },
                 }
             },
@@ -95,12 +96,13 @@ def spec() -> dict:
                     "responses": {
                         "200": {"description": "The paragraph", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Paragraph"}}}},
                         "404": {"description": "Unknown id", "content": {"application/json": {"schema": error}}},
+                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
                     },
                 }
             },
             "/healthz": {
                 "get": {
-                    "summary": "200 when the index is open",
+                    "summary": "200 when the index is open; names the build being served",
                     "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
                 }
             },
@@ -159,8 +161,13 @@ def spec() -> dict:
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "paragraphs"],
-                    "properties": {"status": {"const": "ok"}, "paragraphs": {"type": "integer"}, "index": {"type": "string"}},
+                    "required": ["status", "paragraphs", "index"],
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "paragraphs": {"type": "integer"},
+                        "index": {"type": "string", "description": "the id of the build being served (changes when a new build is swapped in)"},
+                        "built_at": {"type": ["string", "null"]},
+                    },
                 },
                 "Error": {
                     "type": "object",

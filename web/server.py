@@ -25,6 +25,13 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 class _Parser(HTTPRequestParser):
+    start = b""  # the request's first bytes: its path, even when it is refused before parsing
+
+    def received(self, data: bytes) -> int:
+        if not self.start:
+            self.start = bytes(data[:2048]).split(b"\r\n", 1)[0]
+        return super().received(data)
+
     def parse_header(self, header_plus: bytes) -> None:
         # `curl 'http://…/api/search?q=科创板'` sends raw UTF-8 in the request line, which waitress
         # refuses as "Bad URI". Percent-encode those bytes first: the app then sees what a
@@ -41,7 +48,7 @@ class _ErrorTask(ErrorTask):
 
     def execute(self) -> None:
         request, error = self.request, self.request.error
-        first = (getattr(request, "first_line", b"") or b"").split(b" ")
+        first = (getattr(request, "start", b"") or b"").split(b" ")
         target = first[1].decode("latin-1") if len(first) > 1 else ""
         if not (target.startswith("/api/") or target.startswith("/healthz")):
             super().execute()

@@ -1,0 +1,240 @@
+"""Operating the server: `report-search serve` (waitress) as started by a user, probed over
+loopback the way the hostile probe of issue 11 did — raw sockets, idle connections, rebuilds
+while serving, damaged builds. Every loop here is bounded in count and time."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from report_search.index.build import build
+from report_search.index.corpus import load_corpus
+from report_search.index.errors import IndexDamaged
+from report_search.search.engine import Engine
+from report_search.web.app import create_app
+
+CLI = [sys.executable, "-m", "report_search.web.cli"]
+
+
+@contextmanager
+def serving(*args: str):
+    """`report-search serve --port 0 …`; yields (base URL, port, the process)."""
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, encoding="utf-8")
+    url = None
+    for line in proc.stdout:  # type: ignore[union-attr]
+        m = re.search(r"serving on (http://\S+)/", line)
+        if m:
+            url = m.group(1)
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail("serve did not start: " + proc.stdout.read())  # type: ignore[union-attr]
+    try:
+        yield url, int(url.rsplit(":", 1)[1]), proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def raw(port: int, request: bytes, timeout: float = 5) -> tuple[int, dict, bytes]:
+    """Send bytes as they are (no client-side quoting) and read the whole answer."""
+    data = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(request)
+            while chunk := sock.recv(65536):
+                data += chunk
+        except (ConnectionResetError, BrokenPipeError):  # the server answered and closed before the end
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def get_json(url: str, timeout: float = 5) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def live(index_path):
+    with serving("--index", str(index_path.parent.parent), "--no-build") as (url, port, proc):
+        yield url, port
+
+
+def test_raw_utf8_in_the_url_is_accepted_as_curl_sends_it(live):
+    _, port = live
+    status, headers, body = raw(port, "GET /api/search?q=科创板 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["total"] > 0 and json.loads(body)["query"] == "科创板"
+
+
+@pytest.mark.parametrize(
+    "request_bytes, status",
+    [
+        (b"GET /api/search?q=x HTTP/1.1\r\nHost: x\r\nContent-Length: 30000000\r\n\r\n" + b"a" * 1000, 413),  # a body: not read
+        (b"GET /api/search?q=x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+        (b"GET /api/search?q=x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 270_000 + b"\r\n\r\n", 431),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n", 400),
+    ],
+)
+def test_errors_waitress_raises_are_json_under_api(live, request_bytes, status):
+    _, port = live
+    got, headers, body = raw(port, request_bytes)
+    assert got == status and headers["content-type"] == "application/json"
+    error = json.loads(body)["error"]
+    assert error["code"] == "bad_request" and "UTF-8" in error["message"]
+
+
+def test_slash_merging_redirect_is_relative(live):
+    _, port = live
+    status, headers, _ = raw(port, b"GET /api//search?q=x HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+    assert status == 308 and headers["location"] == "/api/search?q=x"
+
+
+def test_idle_connections_cannot_starve_healthz(live):
+    """150 idle sockets (waitress's default limit was 100, kept 120 s) and 200 keep-alive clients."""
+    url, port = live
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
+    try:
+        started = time.perf_counter()
+        assert get_json(url + "/healthz", timeout=5)["status"] == "ok"
+        assert time.perf_counter() - started < 3
+        answered: list[int] = []
+
+        def keep_alive_client() -> None:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive: the server holds it open
+                if sock.recv(4096).startswith(b"HTTP/1.1 200"):
+                    answered.append(1)
+
+        clients = [threading.Thread(target=keep_alive_client) for _ in range(200)]
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join(timeout=20)
+        assert len(answered) == 200
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
+    """8 clients query while two builds complete: no errors, /healthz names the newest build
+    within 5 s of it becoming current."""
+    location = tmp_path / "ix"
+    first = build(location, corpus, progress=False)
+    with serving("--index", str(location), "--no-build") as (url, _, _proc):
+        assert get_json(url + "/healthz")["index"] == first.name
+        stop = threading.Event()
+        errors: list[str] = []
+        done = [0]
+
+        def client(k: int) -> None:
+            queries = ["科创板", "张江", "长三角", "科普"]
+            while not stop.is_set():
+                try:
+                    body = get_json(f"{url}/api/search?q={urllib.request.quote(queries[k % 4])}&per_page=5")
+                    if body["total"] <= 0:
+                        errors.append(f"no hits for {queries[k % 4]}")
+                    done[0] += 1
+                except Exception as exc:  # noqa: BLE001 — any failure is what this test counts
+                    errors.append(repr(exc))
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(2):
+                newest = build(location, corpus, progress=False)
+                deadline = time.monotonic() + 5
+                while get_json(url + "/healthz")["index"] != newest.name:
+                    assert time.monotonic() < deadline, "the new build was not served within 5 s"
+                    time.sleep(0.1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=10)
+        assert not errors and done[0] > 20
+
+
+def test_serve_rebuilds_a_damaged_index_and_query_names_it(tmp_path, corpus):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    toc = next(built.glob("*.toc"))
+    toc.write_bytes(toc.read_bytes()[:10])
+    result = subprocess.run([*CLI, "query", "张江", "--index", str(location), "--no-build"], capture_output=True,
+                            text=True, encoding="utf-8", timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and toc.name in result.stderr and "run: report-search build" in result.stderr
+    status = subprocess.run([*CLI, "status", "--index", str(location)], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert status.returncode == 2 and toc.name in status.stderr
+    with serving("--index", str(location)) as (url, _, _proc):
+        health = get_json(url + "/healthz")
+        assert health["index"] != built.name and health["paragraphs"] > 500
+
+
+def test_index_faults_are_503_with_the_message(engine, monkeypatch):
+    client = create_app({"ENGINE": engine}).test_client()
+
+    def damaged(*args, **kwargs):
+        raise IndexDamaged("index build X is damaged: _MAIN_1.toc is missing; run: report-search build --index /ix")
+
+    monkeypatch.setattr(engine, "search", damaged)
+    api = client.get("/api/search?q=科创板")
+    assert api.status_code == 503 and api.get_json()["error"] == {
+        "code": "index_unavailable", "message": "index build X is damaged: _MAIN_1.toc is missing; run: report-search build --index /ix"}
+    page = client.get("/search?q=科创板")
+    assert page.status_code == 503 and "_MAIN_1.toc is missing" in page.get_data(as_text=True)
+
+
+def test_citations_survive_the_corpus_file_changing_while_serving(tmp_path, corpus):
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus.root, copy)
+    mine = load_corpus(copy)
+    engine = Engine(build(tmp_path / "ix", mine, progress=False), mine)
+    client = create_app({"ENGINE": engine}).test_client()
+    before = client.get("/p/2020-ch4-0177").get_data(as_text=True)
+    (copy / "2020-ch4.txt").write_text("\n" * 5 + (copy / "2020-ch4.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert client.get("/p/2020-ch4-0177").get_data(as_text=True) == before
+    (copy / "2020-ch4.txt").unlink()
+    page = client.get("/p/2020-ch4-0177")
+    assert page.status_code == 200 and page.get_data(as_text=True) == before
+
+
+def test_lines_are_counted_as_sed_counts_them(tmp_path, corpus, paragraphs):
+    """A form feed or U+2028 inside a line must not shift the citations after it."""
+    import hashlib
+
+    from report_search.index.parse import parse_corpus
+
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus.root, copy)
+    path = copy / "2020-ch4.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[5] = lines[5] + "\f\u2028"  # inside line 6: sed -n still counts one line
+    path.write_text("\n".join(lines), encoding="utf-8")
+    manifest = copy / "manifest.toml"
+    old = next(r.sha256 for r in corpus.reports if r.file.endswith("2020-ch4.txt"))
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, hashlib.sha256(path.read_bytes()).hexdigest()), encoding="utf-8")
+    changed = load_corpus(copy)
+
+    def cited(records):
+        return {(p.id, p.line_start, p.line_end) for p in records if p.file.endswith("2020-ch4.txt") and p.line_start > 6}
+
+    assert cited(parse_corpus(changed)) == cited(paragraphs)
+    sed = subprocess.run(["sed", "-n", "177p", str(path)], capture_output=True, text=True, encoding="utf-8").stdout.rstrip("\n")
+    assert changed.source_lines("corpus/2020-ch4.txt", 177, 177) == [(177, sed)]
