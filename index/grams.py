@@ -9,15 +9,15 @@ numbers or as a bitmap, whichever is smaller, and read back as bitsets (see bits
 from __future__ import annotations
 
 import pickle
-import threading
 import zlib
 from array import array
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import bitset
 from .analysis import char_grams
+from .cache import LRUCache
 from .errors import IndexDamaged
 
 GRAMS_FILE = "grams.bin"
@@ -51,9 +51,7 @@ class Grams:
         if fmt != _FORMAT:
             raise IndexDamaged(f"{folder / GRAMS_FILE}: unknown format {fmt}; run: report-search build")
         self.itemsize = array(self.typecode).itemsize
-        self._cache: OrderedDict[str, int] = OrderedDict()
-        self._cache_bytes, self._used = cache_bytes, 0
-        self._lock = threading.Lock()
+        self._masks: LRUCache[int] = LRUCache(cache_bytes)  # lists turned into bitsets
 
     def count(self, gram: str) -> int:
         """How many documents hold the gram (cheap: no bitset is built for a list)."""
@@ -64,28 +62,10 @@ class Grams:
         return bitset.from_bytes(data).bit_count() if is_bitmap else len(data) // self.itemsize
 
     def mask(self, gram: str) -> int:
-        with self._lock:
-            if gram in self._cache:
-                self._cache.move_to_end(gram)
-                return self._cache[gram]
         entry = self.table.get(gram)
         if entry is None:
             return 0
         is_bitmap, data = entry
         if is_bitmap:
             return bitset.from_bytes(data)  # as cheap as a cache hit
-        docs = array(self.typecode)
-        docs.frombytes(data)
-        mask = bitset.from_ids(docs, self.size)
-        with self._lock:
-            if gram not in self._cache:
-                self._cache[gram] = mask
-                self._used += _nbytes(mask)
-            while self._used > self._cache_bytes and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
-                self._used -= _nbytes(old)
-        return mask
-
-
-def _nbytes(mask: int) -> int:
-    return (mask.bit_length() + 7) // 8
+        return self._masks.get(gram, lambda: bitset.from_ids(array(self.typecode, data), self.size))

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import heapq
 import math
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -31,6 +28,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from report_search.index import bitset
+from report_search.index.cache import LRUCache
 from report_search.index.analysis import fold, gram_keys
 from report_search.index.build import default_location, ensure, read_meta, run_hint, verify
 from report_search.index.errors import IndexDamaged, IndexFault
@@ -47,27 +45,8 @@ from .request import SORTS, SearchRequest
 
 K1, B = 1.2, 0.75
 TITLE, UNBROKEN_BONUS = 2.0, 2.0
-
-
-class _LRU:
-    """A small thread-safe cache of the `capacity` most recently used values."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.items: OrderedDict[Hashable, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], object]) -> object:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()  # outside the lock: two threads may both compute a missing value
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.capacity:
-                self.items.popitem(last=False)
-        return value
+MATCH_CACHE_BYTES = 16 * 2**20
+DF_CACHE_BYTES = 2 * 2**20
 
 
 @dataclass
@@ -169,8 +148,9 @@ class Engine:
             "theme": list(self.corpus.themes),
             "district": [d.name for d in self.corpus.districts],
         }
-        self._matches = _LRU(256)  # query -> matching documents (pagination, facet clicks)
-        self._contains = _LRU(4096)  # string -> documents containing it (document frequencies)
+        # query -> matching documents (pagination, facet clicks); string -> its document frequency
+        self._matches: LRUCache[int] = LRUCache(MATCH_CACHE_BYTES)
+        self._contains: LRUCache[int] = LRUCache(DF_CACHE_BYTES)
 
     # -- matching -----------------------------------------------------------------------
 
@@ -209,13 +189,13 @@ class Engine:
                     docs &= ~self.containing(clause.text, docs)
             return docs
 
-        return self._matches.get((query.groups, query.excluded), compute)  # type: ignore[return-value]
+        return self._matches.get((query.groups, query.excluded), compute)
 
     # -- ranking ------------------------------------------------------------------------
 
     def document_frequency(self, term: str) -> int:
         """Paragraphs containing the term, counted exactly (cached)."""
-        return self._contains.get(term, lambda: self.containing(term).bit_count())  # type: ignore[return-value]
+        return self._contains.get(term, lambda: self.containing(term).bit_count())
 
     def scores(self, query: Query, docs: list[int]) -> dict[int, float]:
         """BM25F over two fields, the text and the title (section + sub-heading, weight TITLE).
