@@ -13,11 +13,28 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+ENTRY_OVERHEAD = 100  # bytes of the cache's own bookkeeping per entry (dict slot, tuple)
+
+
 def size_of(value: object) -> int:
-    """Bytes a cached value holds: a bitset's bytes, or the object's own size."""
-    if isinstance(value, int):
-        return (value.bit_length() + 7) // 8 + 28
-    return sys.getsizeof(value)
+    """Bytes an object holds, counting what it contains (a query key is a tuple of dataclasses
+    holding strings: its shallow size is a fraction of what it costs)."""
+    seen: set[int] = set()
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, (tuple, list, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif hasattr(item, "__dict__"):
+            stack.append(vars(item))
+    return total
 
 
 class LRUCache(Generic[V]):
@@ -34,7 +51,7 @@ class LRUCache(Generic[V]):
                 self._items.move_to_end(key)
                 return self._items[key][0]
         value = make()  # two threads may both make a missing value; the second one is kept
-        cost = self.weigh(value) + self.weigh(key)
+        cost = self.weigh(value) + self.weigh(key) + ENTRY_OVERHEAD
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:

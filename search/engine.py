@@ -45,7 +45,7 @@ from .request import SORTS, SearchRequest
 
 K1, B = 1.2, 0.75
 TITLE, UNBROKEN_BONUS = 2.0, 2.0
-MATCH_CACHE_BYTES = 16 * 2**20
+MATCH_CACHE_BYTES = 8 * 2**20
 DF_CACHE_BYTES = 2 * 2**20
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from report_search.index.cache import LRUCache, size_of
+from report_search.index.cache import ENTRY_OVERHEAD, LRUCache, size_of
+from report_search.search.query import parse
 
 
 def test_it_keeps_what_was_used_last_within_its_bytes():
-    cache: LRUCache[int] = LRUCache(max_bytes=3 * (size_of(1 << 799) + size_of("k0")))
+    cache: LRUCache[int] = LRUCache(max_bytes=3 * (size_of(1 << 799) + size_of("k0") + ENTRY_OVERHEAD))
     made: list[str] = []
 
     def make(key: str) -> int:
@@ -22,13 +23,14 @@ def test_it_keeps_what_was_used_last_within_its_bytes():
 
 
 def test_bytes_not_counts_bound_it():
-    cache: LRUCache[int] = LRUCache(max_bytes=10_000)
+    big: LRUCache[int] = LRUCache(max_bytes=15_000)
     for i in range(1_000):
-        cache.get(i, lambda: 1 << 80_000)  # 10 KB each: only one fits
-    assert len(cache) == 1
+        big.get(i, lambda: 1 << 80_000)  # 10 KB each: only one fits
+    assert len(big) == 1
+    small: LRUCache[int] = LRUCache(max_bytes=15_000)
     for i in range(1_000):
-        cache.get(("small", i), lambda: 1)
-    assert cache.used <= 10_000 and len(cache) > 100
+        small.get(("small", i), lambda: 1)  # about 270 bytes each
+    assert small.used <= 15_000 and 40 < len(small) < 60
 
 
 def test_threads_share_it(in_threads):
@@ -40,3 +42,11 @@ def test_threads_share_it(in_threads):
 
     in_threads(worker)
     assert cache.used <= cache.max_bytes and cache.used == sum(c for _, c in cache._items.values())
+
+
+def test_a_query_key_is_weighed_with_what_it_holds():
+    query = parse("科创板上市企业 长三角 OR 一带一路 -保险")
+    key = (query.groups, query.excluded)
+    texts = [c.text for group in query.groups for c in group] + [c.text for c in query.excluded]
+    assert size_of(key) > sum(size_of(t) for t in texts) + 8 * 48  # the strings and the Clause objects
+    assert size_of(1 << 799) == (1 << 799).__sizeof__()

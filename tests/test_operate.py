@@ -238,3 +238,44 @@ def test_lines_are_counted_as_sed_counts_them(tmp_path, corpus, paragraphs):
     assert cited(parse_corpus(changed)) == cited(paragraphs)
     sed = subprocess.run(["sed", "-n", "177p", str(path)], capture_output=True, text=True, encoding="utf-8").stdout.rstrip("\n")
     assert changed.source_lines("corpus/2020-ch4.txt", 177, 177) == [(177, sed)]
+
+
+def test_opening_the_index_while_builds_replace_it_never_fails(tmp_path, corpus):
+    """A rebuild used to delete the previous build at once: 4 of 30 processes opening it then failed."""
+    from report_search.search.engine import open_engine
+
+    location = tmp_path / "ix"
+    build(location, corpus, progress=False)
+    stop, failures, opened = threading.Event(), [], [0]
+
+    def opener() -> None:
+        while not stop.is_set():
+            try:
+                assert open_engine(location, rebuild=False).size > 500
+                opened[0] += 1
+            except Exception as exc:  # noqa: BLE001 — what this test counts
+                failures.append(repr(exc))
+
+    thread = threading.Thread(target=opener)
+    thread.start()
+    try:
+        for _ in range(3):
+            build(location, corpus, progress=False)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not failures and opened[0] >= 3
+
+
+def test_the_task_queue_warning_is_rate_limited():
+    import logging
+
+    from report_search.web.server import _EveryFewSeconds
+
+    records = [logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (i,), None) for i in range(100)]
+    limit = _EveryFewSeconds(seconds=60)
+    passed = [r for r in records if limit.filter(r)]
+    assert len(passed) == 1 and limit.held == 99
+    limit.last -= 61  # a minute later: the next one passes and says how many were held back
+    later = logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (7,), None)
+    assert limit.filter(later) and "+99 such warnings" in later.getMessage()

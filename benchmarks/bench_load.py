@@ -1,0 +1,209 @@
+"""Load on the real server: `report-search serve` (waitress) on a loopback port, N concurrent
+clients for T seconds, then the server's memory over many varied requests.
+
+    python benchmarks/bench_load.py [--clients 50] [--seconds 60] [--plateau 50000]
+
+Part 1 — each client keeps one HTTP/1.1 connection and sends, one after another, requests drawn
+from a realistic mix: /api/search and /search with keywords, random substrings of the reports,
+year/theme/district filters, sorts and pages; /healthz, in the same run, is the floor of server
+and client alone. Prints per route: requests, errors, p50/p95/p99 ms, throughput, and the
+server's RSS at start and end.
+
+Part 2 — the RSS curve: --plateau requests, every one a different query (random substrings and
+filter combinations), sampled every tenth of the way. The engine's caches are bounded by bytes,
+so the curve must flatten.
+
+Only loopback; every loop is bounded by its count or its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from report_search.index.corpus import load_corpus
+from report_search.index.parse import parse_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = ["科创板", "上海天文馆", "长三角 OR 一带一路", "张江", "零号湾", '"科技创新中心"', "科技金融 -保险", "人工智能",
+            "院士", "区块链", "科普", "G60", "城", "科技", "众创空间", "大学科技园", "高企贷", "外资研发中心", "", "浦江创新论坛"]
+YEARS, DISTRICTS = ["2017", "2019", "2020", "2021"], ["闵行", "浦东", "杨浦", "徐汇", "嘉定", "松江"]
+THEMES = ["科技金融", "创新创业", "国际合作", "区域协同", "科学普及", "人才"]
+
+
+class Mix:
+    """Request parameters: keywords and random substrings of the reports, with filters."""
+
+    texts: list[str] = []  # the reports' paragraphs, parsed once for all clients
+
+    def __init__(self, seed: int) -> None:
+        if not Mix.texts:
+            Mix.texts = [p.text for p in parse_corpus(load_corpus())]
+        self.rng = random.Random(seed)
+
+    def substring(self) -> str:
+        text = self.rng.choice(self.texts)
+        length = self.rng.randint(2, 8)
+        start = self.rng.randrange(max(1, len(text) - length))
+        return text[start : start + length].replace('"', "").strip() or "科技"
+
+    def params(self, fresh: bool = False) -> dict:
+        rng = self.rng
+        p: dict = {"q": self.substring() if fresh or rng.random() < 0.5 else rng.choice(KEYWORDS)}
+        if rng.random() < 0.3:
+            p["year"] = rng.sample(YEARS, rng.randint(1, 2))
+        if rng.random() < 0.2:
+            p["district"] = rng.choice(DISTRICTS)
+        if rng.random() < 0.15:
+            p["theme"] = rng.choice(THEMES)
+        if rng.random() < 0.2:
+            p["sort"] = rng.choice(["newest", "oldest", "order"])
+        if rng.random() < 0.2:
+            p["page"] = rng.choice(["2", "3"])
+        return p
+
+
+def rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process, in KiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return tuple(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) for key in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def start_server(threads: int) -> tuple[subprocess.Popen, str, int]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--threads", str(threads)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+    )
+    for line in server.stdout:  # type: ignore[union-attr]
+        if m := re.search(r"serving on http://([\d.]+):(\d+)/", line):
+            threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()  # type: ignore[union-attr]
+            return server, m.group(1), int(m.group(2))
+    raise SystemExit("report-search serve did not start")
+
+
+class Client:
+    """One keep-alive connection; reconnects when the server closes it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.conn = http.client.HTTPConnection(host, port, timeout=30)
+
+    def get(self, path: str) -> int:
+        for attempt in (1, 2):
+            try:
+                self.conn.request("GET", path)
+                response = self.conn.getresponse()
+                response.read()
+                return response.status
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        return 0
+
+
+def load(host: str, port: int, clients: int, seconds: float, seed: int) -> dict[str, dict]:
+    routes = {"/api/search": [], "/search": [], "/healthz": []}  # type: dict[str, list[float]]
+    errors = {route: 0 for route in routes}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run(k: int) -> None:
+        mix, client = Mix(seed + k), Client(host, port)
+        while time.monotonic() < deadline:
+            roll = mix.rng.random()
+            route = "/healthz" if roll < 0.1 else "/api/search" if roll < 0.55 else "/search"
+            path = route if route == "/healthz" else f"{route}?{urlencode(mix.params(), doseq=True)}"
+            started = time.perf_counter()
+            try:
+                ok = client.get(path) == 200
+            except Exception:  # noqa: BLE001 — counted, not raised: a load test reports its errors
+                ok = False
+            took = (time.perf_counter() - started) * 1000
+            with lock:
+                routes[route].append(took)
+                errors[route] += not ok
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 60)
+    return {r: {"times": routes[r], "errors": errors[r]} for r in routes}
+
+
+def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: int = 7) -> list[tuple[int, int]]:
+    """RSS (KiB) after every tenth of `total` varied requests."""
+    step = max(1, total // 10)
+    curve = [(0, rss_kib(pid)[0])]
+    mix = Mix(seed)
+    for done in range(step, total + 1, step):
+        paths = [f"/api/search?{urlencode(mix.params(fresh=True), doseq=True)}" for _ in range(step)]
+        chunks = [paths[k::clients] for k in range(clients)]
+
+        def run(chunk: list[str]) -> None:
+            client = Client(host, port)
+            for path in chunk:
+                client.get(path)
+
+        threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        curve.append((done, rss_kib(pid)[0]))
+    return curve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--threads", type=int, default=8, help="server threads (serve --threads)")
+    parser.add_argument("--plateau", type=int, default=50_000, help="varied requests for the RSS curve (0: skip)")
+    args = parser.parse_args()
+    server, host, port = start_server(args.threads)
+    try:
+        Mix(0)  # parse the corpus for the query mix before the clock starts
+        Client(host, port).get("/api/search?q=%E7%A7%91%E6%8A%80")  # warm
+        start_rss = rss_kib(server.pid)[0]
+        results = load(host, port, args.clients, args.seconds, seed=1)
+        end_rss, peak = rss_kib(server.pid)
+        total = sum(len(r["times"]) for r in results.values())
+        print(f"{args.clients} clients × {args.seconds:.0f} s against report-search serve --threads {args.threads} (loopback)")
+        print(f"{'route':<12} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p50 ÷ healthz':>14}")
+        floor = statistics.median(results["/healthz"]["times"]) if results["/healthz"]["times"] else float("nan")
+        for route, r in results.items():
+            times = r["times"]
+            p50 = statistics.median(times) if times else float("nan")
+            print(f"{route:<12} {len(times):>9} {r['errors']:>7} {p50:>8.1f} {percentile(times, 95):>8.1f} "
+                  f"{percentile(times, 99):>8.1f} {len(times) / args.seconds:>7.1f} {p50 / floor:>14.2f}")
+        print(f"{'all':<12} {total:>9} {sum(r['errors'] for r in results.values()):>7} {'':>8} {'':>8} {'':>8} {total / args.seconds:>7.1f}")
+        print(f"server RSS: {start_rss / 1024:.1f} MiB at start, {end_rss / 1024:.1f} MiB at end (peak {peak / 1024:.1f} MiB)")
+        if args.plateau:
+            print(f"\nRSS over {args.plateau:,} varied /api/search requests (each a different query), 8 clients:")
+            print(f"{'requests':>9} {'RSS MiB':>8}")
+            for done, kib in plateau(host, port, server.pid, args.plateau):
+                print(f"{done:>9,} {kib / 1024:>8.1f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
