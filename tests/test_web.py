@@ -38,8 +38,8 @@ def test_search_page(client):
     html = client.get("/search?q=科创板&year=2020").get_data(as_text=True)
     assert re.search(r'共 <strong>5</strong> 条结果', html)
     assert "<mark>科创板</mark>" in html
-    assert "查询理解为" in html and "筛选：" in html and "清除全部" in html
-    assert 'aria-pressed="true"' in html  # the selected year
+    assert "查询理解为" in html and "已选筛选：" in html and "清除全部" in html
+    assert '<input type="checkbox" name="year" value="2020" checked>' in html  # the selected year, a real checkbox
     assert "各年度分布" in html and "<svg" in html
     assert 'rel="alternate" type="application/json" href="/api/search?q=' in html
     assert "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态" in html
@@ -188,7 +188,7 @@ def test_browsing_without_a_query_is_in_document_order(client, paragraphs):
     assert body["sort"] == "order"
     in_corpus = [p.id for p in paragraphs if "闵行区" in p.districts]
     assert [h["id"] for h in body["hits"]] == in_corpus[:100]
-    assert '<strong class="sort current">原文顺序</strong>' in client.get("/search?district=闵行").get_data(as_text=True)
+    assert '<strong class="sort current" aria-current="true">原文顺序</strong>' in client.get("/search?district=闵行").get_data(as_text=True)
 
 
 def test_api_paragraph(client):
@@ -229,10 +229,16 @@ def test_openapi_parameters_match_what_the_code_reads(client):
 
 def test_links_on_the_results_page_round_trip(client):
     html = client.get("/search?q=科技&theme=人才").get_data(as_text=True)
-    link = re.search(r'class="facet-value" href="([^"]+)"', html).group(1).replace("&amp;", "&")
-    params = parse_qs(urlparse(link).query)
-    assert params["q"] == ["科技"] and "人才" in params["theme"]
-    assert client.get(link).status_code == 200
+    chip = re.search(r'class="chip" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlparse(chip).query) == {"q": ["科技"]}  # the chip removes its filter
+    form = re.search(r'<form class="facet-form" action="(/search)" method="get">(.*?)</form>', html, re.S)
+    fields = re.findall(r'<input type="(?:hidden|checkbox)" name="(\w+)" value="([^"]*)"(?: checked)?', form.group(2))
+    checked = re.findall(r'<input type="checkbox" name="(\w+)" value="([^"]*)" checked>', form.group(2))
+    hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2))
+    assert ("q", "科技") in hidden and checked == [("theme", "人才")] and len(fields) > 10
+    submitted = client.get(form.group(1), query_string=[*hidden, *checked, ("year", "2021")])  # tick 2021
+    params = parse_qs(urlparse(submitted.request.url).query)
+    assert submitted.status_code == 200 and params == {"q": ["科技"], "theme": ["人才"], "year": ["2021"]}
 
 
 def test_no_request_yields_a_500(client):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, make_response, render_template, request
+from flask import jsonify, make_response, render_template, request, url_for
+
+from .params import nearest_valid
 
 ERROR_TEXT = {
     400: ("请求有误", "请检查地址中的参数。"),
@@ -23,4 +25,7 @@ def error_response(status: int, message: str, code: str | None = None):
     if wants_json():
         body = {"error": {"code": code or CODES.get(status, "error"), "message": message or f"{title}：{hint}"}}
         return make_response(jsonify(body), status)
-    return make_response(render_template("error.html", status=status, title=title, message=message or hint), status)
+    typed = request.args.get("q", "")  # a 400 page keeps what was typed, and points to what would work
+    retry = url_for("pages.search", **nearest_valid(request.args)) if status == 400 and request.path == "/search" else None
+    page = render_template("error.html", status=status, title=title, message=message or hint, q=typed, retry=retry)
+    return make_response(page, status)

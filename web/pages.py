@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 
 from report_search.search.citation import citation, gbt7714
+from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
 
 from .engines import engine
@@ -29,14 +30,21 @@ def home():
     )
 
 
+PER_PAGE_CHOICES = (10, 20, 50)
+
+
 @pages.get("/search")
 def search():
     results = engine().search(read(request.args))
     chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
+    kept = url_args(results, q=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
         "search.html",
         r=results,
         chips=chips,
+        keep={k: v if isinstance(v, list) else [v] for k, v in kept.items()},
+        per_page_choices=PER_PAGE_CHOICES,
+        help=_zero_help(results) if not results.total and results.parsed.groups else None,
         sorts=[(s, SORT_LABELS[s]) for s in SORTS],
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
         toggle=lambda facet, value: url_for(
@@ -66,6 +74,34 @@ def paragraph(pid: str):
         lines=engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2),
         back=_local_results_link(request.args.get("back", "")),
     )
+
+
+def _zero_help(results: Results) -> dict:
+    """For a search that found nothing: how many paragraphs each term finds alone (within the
+    same filters), and the query without the terms that find nothing — so a person sees which
+    word is the problem instead of a generic "use fewer words"."""
+    e, query = engine(), results.parsed
+    if len(query.groups) > 1:
+        texts = [" OR ".join(f'"{c.text}"' if c.phrase else c.text for c in group) for group in query.groups]
+        segmented = False
+    elif len(query.groups[0]) == 1 and len(query.groups[0][0].parts) > 1:
+        texts, segmented = list(query.groups[0][0].parts), True  # one term, cut by jieba: its words
+    else:
+        return {"terms": [], "segmented": False, "without": None}
+    excluded = [f"-{c.text}" for c in query.excluded]
+
+    def count(text: str) -> int:
+        return e.search(SearchRequest(text, results.filters.year, results.filters.theme, results.filters.district, per_page=1)).total
+
+    terms = [(text, count(text), url_for("pages.search", **url_args(results, q=text, page=None))) for text in texts]
+    found = [text for text, n, _ in terms if n]
+    without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented else None
+    return {
+        "terms": terms,
+        "segmented": segmented,
+        "without": without,
+        "without_url": url_for("pages.search", **url_args(results, q=without, page=None)) if without else None,
+    }
 
 
 def _year_chart(rows: list[dict]) -> list[dict]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from report_search.search.engine import Results
-from report_search.search.request import SearchRequest
+from report_search.search.query import MAX_LENGTH
+from report_search.search.request import BadInput, SearchRequest
 
 FACET_PARAMS = ("year", "theme", "district")
 
@@ -19,6 +20,23 @@ def read(args: MultiDict) -> SearchRequest:
         page=args.get("page", ""),
         per_page=args.get("per_page", ""),
     )
+
+
+def nearest_valid(args: MultiDict) -> dict:
+    """The same search with every bad value dropped, on page 1: where a 400 page points, so a
+    typo in one parameter does not cost the rest of the search."""
+    kept: MultiDict = MultiDict()
+    for name in ("q", *FACET_PARAMS, "sort", "per_page"):
+        for value in args.getlist(name):
+            value = value[:MAX_LENGTH] if name == "q" else value
+            trial = kept.copy()
+            trial.add(name, value)
+            try:
+                read(trial)
+            except BadInput:
+                continue
+            kept = trial
+    return {k: v for k, v in kept.to_dict(flat=False).items() if v != [""]}
 
 
 def url_args(results: Results, **changes) -> dict:

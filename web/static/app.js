@@ -19,12 +19,52 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.textContent = label; }, 2000);
 });
 
-// "/" jumps to the search box, as on most search sites.
+// Ticking a filter applies it at once (without JavaScript, the form's 应用筛选 button does).
+document.addEventListener("change", (event) => {
+  const box = event.target.closest(".facet-form input[type=checkbox]");
+  if (box) box.form.requestSubmit();
+});
+
+const shortcuts = document.getElementById("shortcuts");
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-shortcuts]")) shortcuts.showModal();
+});
+
+// Keyboard shortcuts, as on most search sites: / search box, j/k next/previous result,
+// o or Enter open it, ? this help. Never while typing in a field.
+function typing(target) {
+  return target.closest("input, textarea, select, [contenteditable=true]") !== null;
+}
+
+function moveTo(step) {
+  const hits = [...document.querySelectorAll(".hit")];
+  if (!hits.length) return;
+  const current = hits.findIndex((hit) => hit.classList.contains("current"));
+  const next = hits[Math.max(0, Math.min(hits.length - 1, current < 0 ? 0 : current + step))];
+  hits.forEach((hit) => hit.classList.remove("current"));
+  next.classList.add("current");
+  next.tabIndex = -1;
+  next.focus();
+  next.scrollIntoView({ block: "nearest" });
+}
+
 document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  if (shortcuts.open && event.key !== "?") return;  // the dialog handles its own keys (Esc)
   const box = document.querySelector(".searchbox input[type=search]");
-  if (event.key === "/" && box && document.activeElement !== box) {
+  const current = document.querySelector(".hit.current");
+  if (event.key === "/" && box) {
     event.preventDefault();
     box.focus();
     box.select();
+  } else if (event.key === "j" || event.key === "k") {
+    event.preventDefault();
+    moveTo(event.key === "j" ? 1 : -1);
+  } else if ((event.key === "o" || (event.key === "Enter" && event.target === current)) && current) {
+    event.preventDefault();
+    current.querySelector(".permalink").click();
+  } else if (event.key === "?") {
+    event.preventDefault();
+    if (shortcuts.open) shortcuts.close(); else shortcuts.showModal();
   }
 });
