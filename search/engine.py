@@ -41,7 +41,7 @@ from . import facets
 from .citation import citation, permalink
 from .highlight import snippet
 from .query import Query, parse
-from .request import SORTS, SearchRequest
+from .request import SearchRequest
 
 K1, B = 1.2, 0.75
 TITLE, UNBROKEN_BONUS = 2.0, 2.0

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.paragraph import Paragraph
 from report_search.index.parse import parse_corpus
+from serving import serving
 
 
 @pytest.fixture(scope="session")
@@ -91,23 +89,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 @pytest.fixture(scope="session")
 def server(index_path):
     """`report-search serve` on a free loopback port, as a user starts it."""
-    location = index_path.parent.parent
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--index", str(location), "--no-build"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-    )
-    url = None
-    for line in proc.stdout:  # the first line that names the URL
-        m = re.search(r"serving on (http://\S+)", line)
-        if m:
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("report-search serve did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield url.rstrip("/")
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(["--index", str(index_path.parent.parent), "--no-build"]) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

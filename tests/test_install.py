@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv", "venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
@@ -60,22 +61,11 @@ def test_query_and_serve_work_from_any_folder(installed):
     assert "corpus/2020-ch4.txt" in subprocess.run([cli, "paragraphs", "--year", "2020"], capture_output=True, text=True,
                                                    encoding="utf-8", cwd=elsewhere, env=env, timeout=120).stdout
 
-    serve = subprocess.Popen([cli, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             encoding="utf-8", cwd=elsewhere, env=env)
-    try:
-        url = None
-        for line in serve.stdout:  # type: ignore[union-attr]
-            if m := re.search(r"serving on (http://\S+)/", line):
-                url = m.group(1)
-                break
-        assert url, "serve did not start"
+    with serving([], command=[cli], cwd=elsewhere, env=env) as (url, _):
         with urllib.request.urlopen(url + "/api/search?q=%E5%BC%A0%E6%B1%9F", timeout=10) as response:  # 张江
             assert json.loads(response.read())["total"] > 0
         with urllib.request.urlopen(url + "/search?q=%E5%BC%A0%E6%B1%9F", timeout=10) as response:
             assert "<mark>张江</mark>" in response.read().decode("utf-8")
-    finally:
-        serve.terminate()
-        serve.wait(timeout=10)
 
 
 def test_another_corpus_folder_is_used_when_named(installed, corpus):

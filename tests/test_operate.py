@@ -5,7 +5,6 @@ while serving, damaged builds. Every loop here is bounded in count and time."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import socket
 import subprocess
@@ -13,8 +12,6 @@ import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -23,29 +20,9 @@ from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexDamaged
 from report_search.search.engine import Engine
 from report_search.web.app import create_app
+from serving import serving
 
 CLI = [sys.executable, "-m", "report_search.web.cli"]
-
-
-@contextmanager
-def serving(*args: str):
-    """`report-search serve --port 0 …`; yields (base URL, port, the process)."""
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, encoding="utf-8")
-    url = None
-    for line in proc.stdout:  # type: ignore[union-attr]
-        m = re.search(r"serving on (http://\S+)/", line)
-        if m:
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("serve did not start: " + proc.stdout.read())  # type: ignore[union-attr]
-    try:
-        yield url, int(url.rsplit(":", 1)[1]), proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def raw(port: int, request: bytes, timeout: float = 5) -> tuple[int, dict, bytes]:
@@ -71,7 +48,7 @@ def get_json(url: str, timeout: float = 5) -> dict:
 
 @pytest.fixture(scope="module")
 def live(index_path):
-    with serving("--index", str(index_path.parent.parent), "--no-build") as (url, port, proc):
+    with serving(["--index", str(index_path.parent.parent), "--no-build"]) as (url, port):
         yield url, port
 
 
@@ -137,7 +114,7 @@ def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
     within 5 s of it becoming current."""
     location = tmp_path / "ix"
     first = build(location, corpus, progress=False)
-    with serving("--index", str(location), "--no-build") as (url, _, _proc):
+    with serving(["--index", str(location), "--no-build"]) as (url, _):
         assert get_json(url + "/healthz")["index"] == first.name
         stop = threading.Event()
         errors: list[str] = []
@@ -182,7 +159,7 @@ def test_serve_rebuilds_a_damaged_index_and_query_names_it(tmp_path, corpus):
     assert result.stderr.count("\n") == 1 and toc.name in result.stderr and "run: report-search build" in result.stderr
     status = subprocess.run([*CLI, "status", "--index", str(location)], capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert status.returncode == 2 and toc.name in status.stderr
-    with serving("--index", str(location)) as (url, _, _proc):
+    with serving(["--index", str(location)]) as (url, _):
         health = get_json(url + "/healthz")
         assert health["index"] != built.name and health["paragraphs"] > 500
 
