@@ -92,24 +92,37 @@ def test_skip_link_first_then_straight_to_the_results(new_page, server, size):
     assert page.evaluate("document.activeElement.closest('.hit') !== null")  # the first result's link, next
 
 
-def test_facets_are_checkboxes_read_with_their_count(new_page, server):
-    page = new_page(*DESKTOP)
+@WIDTHS
+def test_facets_are_checkboxes_read_with_their_count(new_page, server, size):
+    page = new_page(*size)
     page.goto(server + f"/search?q={q('科创板')}&year=2020")
+    if size == PHONE:
+        page.locator("label.filter-toggle").click()
     box = page.get_by_role("checkbox", name=re.compile(r"^2020 5 条$"))
     assert box.count() == 1 and box.is_checked()
     assert page.get_by_role("checkbox", name=re.compile(r"^2021 \d+ 条$")).is_checked() is False
     assert page.get_by_role("group", name="年度").count() == 1  # fieldset + legend
 
 
-def test_landmarks_headings_and_language(new_page, server):
-    page = new_page(*DESKTOP)
+@WIDTHS
+def test_landmarks_on_the_results_page(new_page, server, size):
+    page = new_page(*size)
     page.goto(server + f"/search?q={q('科技')}")
-    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    if size == PHONE:
+        page.locator("label.filter-toggle").click()
     for role, name in [("main", None), ("search", "全文检索"), ("navigation", "分页"), ("complementary", "筛选"),
                        ("banner", None), ("contentinfo", None)]:
         assert page.get_by_role(role, name=name).count() == 1, role
-    levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
-    assert levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_has_one_h1_headings_in_order_and_its_language(new_page, server, name):
+    page = new_page(*DESKTOP)
+    page.goto(server + PAGES[name])
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    levels = page.evaluate("[...document.querySelectorAll('main h1, main h2, main h3, main h4')].map(h => +h.tagName[1])")
+    assert levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert page.get_by_role("search").count() == 1 and page.get_by_role("main").count() == 1
 
 
 # -- 3. no dead ends --------------------------------------------------------------------------------
