@@ -111,7 +111,8 @@ def test_idle_connections_cannot_starve_healthz(live):
 
 def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
     """8 clients query while two builds complete: no errors, /healthz names the newest build
-    within 5 s of it becoming current."""
+    within 5 s of it becoming current — and with no traffic at all, the first request after a
+    build gets it."""
     location = tmp_path / "ix"
     first = build(location, corpus, progress=False)
     with serving(["--index", str(location), "--no-build"]) as (url, _):
@@ -146,6 +147,9 @@ def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
             for t in threads:
                 t.join(timeout=10)
         assert not errors and done[0] > 20
+        quiet = build(location, corpus, progress=False)  # no traffic now: the very first request must see it
+        time.sleep(4.5)
+        assert get_json(url + "/healthz")["index"] == quiet.name
 
 
 def test_serve_rebuilds_a_damaged_index_and_query_names_it(tmp_path, corpus):

@@ -1,10 +1,10 @@
 """The engine that answers requests, swapped for a new one when a new build becomes current.
 
-`report-search build` (or another server) may replace the `current` build while we serve. The
-holder looks at the `current` link at most every CHECK_SECONDS, opens the new build in a
-background thread and swaps it in with one assignment: requests in flight finish on the engine
-they started with (each request takes one engine, see `engine()`), new ones get the new engine.
-A new build that cannot be opened is logged once and the old engine keeps serving.
+`report-search build` (or another server) may replace the `current` build while we serve. A
+background thread looks at the `current` link every CHECK_SECONDS, opens a new build and swaps
+it in with one assignment: requests in flight finish on the engine they started with (each
+request takes one engine, see `engine()`), new ones get the new engine. A new build that cannot
+be opened is logged once and the old engine keeps serving.
 """
 
 from __future__ import annotations
@@ -27,43 +27,37 @@ log = logging.getLogger("report_search.web")
 
 class EngineHolder:
     def __init__(self, engine: Engine, location: Path | None = None, check_seconds: float = CHECK_SECONDS) -> None:
-        """`location` None: never swap (an engine handed in, as tests do)."""
-        self._engine = engine
+        """`location` None: never swap (an engine handed in, as tests do). Otherwise a daemon
+        thread looks at `location/current` every `check_seconds`, so even the first request
+        after a quiet hour gets the newest build."""
+        self.engine = engine  # replaced by one assignment: atomic for the threads reading it
         self.location = location
-        self.check_seconds = check_seconds
-        self._checked = time.monotonic()
-        self._lock = threading.Lock()  # held while a new build is being opened
         self._failed: Path | None = None  # the last build that could not be opened
+        if location is not None:
+            threading.Thread(target=self._watch, args=(check_seconds,), name="watch-builds", daemon=True).start()
 
-    @property
-    def engine(self) -> Engine:
-        if self.location is not None and time.monotonic() - self._checked >= self.check_seconds:
-            self._checked = time.monotonic()
-            self._look()
-        return self._engine
+    def _watch(self, every: float) -> None:
+        while True:
+            time.sleep(every)
+            self.look()
 
-    def _look(self) -> None:
-        link = self.location / "current"  # type: ignore[operator]
+    def look(self) -> None:
+        """Open and swap in the current build if it is new (and usable)."""
         try:
-            target = link.resolve(strict=True)
+            target = (self.location / "current").resolve(strict=True)  # type: ignore[operator]
         except OSError:
             return  # no current build (being replaced, or removed): keep serving
-        if target in (self._engine.path, self._failed) or not self._lock.acquire(blocking=False):
+        if target in (self.engine.path, self._failed):
             return
-        threading.Thread(target=self._open, args=(target,), name="open-new-build", daemon=True).start()
-
-    def _open(self, target: Path) -> None:
         try:
             corpus = load_corpus()
             if read_meta(target, self.location).get("fingerprint") != fingerprint(corpus):
                 raise IndexNotReady(f"it was built from another corpus or code than {corpus.root}")
-            self._engine = open_build(target, corpus, self.location)  # one assignment: atomic
+            self.engine = open_build(target, corpus, self.location)
             log.warning("now serving index build %s", target.name)
         except Exception as exc:  # noqa: BLE001 — whatever is wrong with the new build, keep serving the old one
             self._failed = target
-            log.error("still serving index build %s; build %s cannot be used: %s", self._engine.path.name, target.name, exc)
-        finally:
-            self._lock.release()
+            log.error("still serving index build %s; build %s cannot be used: %s", self.engine.path.name, target.name, exc)
 
 
 def engine() -> Engine:
