@@ -101,8 +101,11 @@ def read_meta(path: Path, location: Path | None = None) -> dict:
     hint = run_hint(location or path.parent.parent)
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
-            raise ValueError("no file list")
+        files = meta.get("files") if isinstance(meta, dict) else None
+        if not isinstance(files, dict) or not all(
+            isinstance(f, dict) and isinstance(f.get("size"), int) and isinstance(f.get("sha256"), str) for f in files.values()
+        ):
+            raise ValueError("no list of files with sizes and checksums")
         return meta
     except FileNotFoundError:
         raise IndexDamaged(f"index build {path.name} is damaged: {META} is missing; {hint}") from None
@@ -121,10 +124,11 @@ def verify(path: Path, location: Path | None = None, checksums: bool = False) ->
     for name, expected in meta["files"].items():
         file = path / name
         try:
-            size = file.stat().st_size
-            if not stat.S_ISREG(file.stat().st_mode):
-                raise IsADirectoryError(name)
-            if size != expected["size"]:
+            info = file.stat()
+            size = info.st_size
+            if not stat.S_ISREG(info.st_mode):
+                problem = f"{name} is not a file"
+            elif size != expected["size"]:
                 problem = f"{name} has {size:,} bytes, {expected['size']:,} expected (truncated or overwritten)"
             elif checksums and _sha256(file) != expected["sha256"]:
                 problem = f"{name} does not match its checksum"
@@ -175,7 +179,7 @@ def _claim(location: Path) -> None:
     current = location / "current"
     if current.exists() and not current.is_symlink():
         raise IndexFault(
-            f"{current} is a real folder, not the link a build makes; move it away "
+            f"{current} is a real {'folder' if current.is_dir() else 'file'}, not the link a build makes; move it away "
             f"(mv {current} {current}.old) and build again"
         )
     check_private(location)

@@ -202,3 +202,13 @@ def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(tmp_path, corpus):
         ensure(location, corpus, rebuild=False)
     rebuilt = ensure(location, corpus)
     assert rebuilt != built and Engine(rebuilt, corpus).search("科创板").total > 0
+
+
+@pytest.mark.parametrize("meta", ['{"files": {"_MAIN_1.toc": 5}}', '{"files": ["_MAIN_1.toc"]}', "[]", "{not json"])
+def test_a_meta_json_of_the_wrong_shape_is_damage_not_a_traceback(tmp_path, corpus, meta):
+    location = tmp_path / "ix"
+    built = build(location, corpus, progress=False)
+    (built / "meta.json").write_text(meta, encoding="utf-8")
+    with pytest.raises(IndexDamaged, match=f"index build {built.name} is damaged: meta.json cannot be read"):
+        ensure(location, corpus, rebuild=False)
+    assert status(location, corpus).state == "damaged"

@@ -165,6 +165,18 @@ def test_unknown_filter_values_are_dropped_and_said(client):
     assert "未知的区：火星" in client.get("/search?q=科技&district=火星").get_data(as_text=True)
 
 
+def test_a_400_with_thousands_of_values_is_quick_and_points_to_page_one(client):
+    import time
+
+    hostile = "&".join(f"theme=t{i}" for i in range(3000))
+    started = time.perf_counter()
+    page = client.get(f"/search?q=科技&page=0&{hostile}")
+    assert page.status_code == 400 and time.perf_counter() - started < 3
+    retry = re.search(r'class="retry" href="([^"]+)"', page.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    params = parse_qs(urlparse(retry).query)
+    assert params["q"] == ["科技"] and "page" not in params and len(params["theme"]) == 20
+
+
 def test_thousands_of_facet_values_give_a_small_quick_page(client):
     """A 23 KB URL with 2,000 theme values rendered a 187 MB page: values are capped per facet,
     duplicates and unknown values dropped, so the page stays the size of what it shows."""

@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from report_search.search.engine import Results
 from report_search.search.query import MAX_LENGTH
-from report_search.search.request import BadInput, SearchRequest
+from report_search.search.request import MAX_VALUES, BadInput, SearchRequest
 
 FACET_PARAMS = ("year", "theme", "district")
 
@@ -27,7 +27,7 @@ def nearest_valid(args: MultiDict) -> dict:
     typo in one parameter does not cost the rest of the search."""
     kept: MultiDict = MultiDict()
     for name in ("q", *FACET_PARAMS, "sort", "per_page"):
-        for value in args.getlist(name):
+        for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page") else MAX_VALUES]:
             value = value[:MAX_LENGTH] if name == "q" else value
             trial = kept.copy()
             trial.add(name, value)
