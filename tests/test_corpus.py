@@ -82,10 +82,29 @@ def test_new_report_needs_only_a_file_and_a_manifest_entry(corpus_copy: Path):
         ("闵行零号湾与张江科学城", ["闵行区", "浦东新区"]),
         ("临港嘉定科技城", ["嘉定区"]),
         ("长三角打造成为太平洋西岸创新创业新地标", []),
+        # 张江示范区 is the city-wide zone (一区二十二园); 张江 as a place is in 浦东新区
+        ("张江国家自主创新示范区全力推动园区经济转型升级", []),
+        ("张江示范区科创板上市企业50家", []),
+        ("完成张江高新区新一轮空间范围调整", []),
+        ("《上海张江高新技术产业开发区“十四五”规划》", []),
+        ("围绕张江科学城更高品质建设", ["浦东新区"]),
+        ("张江高科技园区", ["浦东新区"]),
+        ("原张江高新区核心园规划范围", ["浦东新区"]),
+        ("张江示范区与张江科学城", ["浦东新区"]),
     ],
 )
 def test_districts_named(corpus, text, expected):
     assert districts_named(text, corpus) == expected
+
+
+def test_the_city_wide_zhangjiang_zone_is_not_pudong(find):
+    """Read from the reports: 2017 lines 97–100 and 113–114 speak of 张江示范区 as a whole (its
+    revenue, its integrated-circuit output): no district. 2017 lines 213–293 (the 张江科学城 map,
+    康桥) and 2021 line 342 (张江科学城更高品质建设) are places in 浦东新区."""
+    assert find(2017, "张江示范区经济持续向好").districts == ()
+    assert find(2017, "张江示范区的集成电路技术和产品").districts == ()
+    assert "浦东新区" in find(2017, "张江科学城建设规划范围").districts
+    assert "浦东新区" in find(2021, "围绕张江科学城更高品质建设").districts
 
 
 def test_label_lines(corpus):
