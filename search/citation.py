@@ -17,13 +17,49 @@ def _place(p: Paragraph) -> str:
     return f"{chapter} {p.section}" if p.section else f"{chapter} 导语" if chapter != "综述" else chapter
 
 
+def _lines(p: Paragraph) -> str:
+    """第177行 / 第177–183行: where the passage stands in its file."""
+    return f"第{p.line_start}行" if p.line_start == p.line_end else f"第{p.line_start}–{p.line_end}行"
+
+
 def citation(p: Paragraph, publisher: str = PUBLISHER) -> str:
     """上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第5段
     (corpus/2020-ch4.txt 第177–183行)"""
-    lines = f"第{p.line_start}行" if p.line_start == p.line_end else f"第{p.line_start}–{p.line_end}行"
-    return f"{publisher}.《{p.report}》{_place(p)}, 第{p.number}段 ({p.file} {lines})"
+    return f"{publisher}.《{p.report}》{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})"
 
 
 def gbt7714(p: Paragraph, publisher: str = PUBLISHER) -> str:
     """GB/T 7714-2015 style for a report [R]: 责任者. 题名[R]. 出版地: 出版者. 引文位置."""
     return f"{publisher}. {p.report}[R]. 上海: {publisher}. {_place(p)}, 第{p.number}段."
+
+
+def _escape_bibtex(text: str) -> str:
+    return "".join("\\" + ch if ch in "{}%&$#_" else ch for ch in text)
+
+
+def bibtex(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
+    """One @report entry per paragraph (Zotero and EndNote import it); the note carries the
+    place, the paragraph and the cited lines, the url the permalink."""
+    fields = {
+        "title": p.report,
+        "author": "{" + publisher + "}",  # a corporate author: braced so it is not split into names
+        "institution": publisher,
+        "address": "上海",
+        "year": str(p.year),
+        "type": "报告",
+        "note": f"{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})",
+        "url": url,
+        "language": "zh-CN",
+    }
+    body = ",\n".join(f"  {name} = {{{_escape_bibtex(value) if name != 'author' else value}}}" for name, value in fields.items())
+    return f"@report{{{p.id.replace('~', '-')},\n{body}\n}}\n"
+
+
+def ris(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
+    """One RIS record (TY RPRT … ER) per paragraph, with the permalink in UR."""
+    rows = [
+        ("TY", "RPRT"), ("AU", publisher), ("TI", p.report), ("PY", str(p.year)), ("PB", publisher), ("CY", "上海"),
+        ("SE", _place(p)), ("N1", f"第{p.number}段 ({p.file} {_lines(p)})"), ("AB", p.text),
+        ("UR", url), ("LA", "zh-CN"), ("ID", p.id),
+    ]
+    return "".join(f"{tag}  - {value}\r\n" for tag, value in rows) + "ER  - \r\n"

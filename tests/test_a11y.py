@@ -92,12 +92,18 @@ def test_skip_link_first_then_straight_to_the_results(new_page, server, size):
     assert page.evaluate("document.activeElement.closest('.hit') !== null")  # the first result's link, next
 
 
-@WIDTHS
-def test_facets_are_checkboxes_read_with_their_count(new_page, server, size):
+def results_with_filters_shown(new_page, server, size, path: str):
+    """A results page with the filters on screen (on a phone, behind the 筛选 button)."""
     page = new_page(*size)
-    page.goto(server + f"/search?q={q('科创板')}&year=2020")
+    page.goto(server + path)
     if size == PHONE:
         page.locator("label.filter-toggle").click()
+    return page
+
+
+@WIDTHS
+def test_facets_are_checkboxes_read_with_their_count(new_page, server, size):
+    page = results_with_filters_shown(new_page, server, size, f"/search?q={q('科创板')}&year=2020")
     box = page.get_by_role("checkbox", name=re.compile(r"^2020 5 条$"))
     assert box.count() == 1 and box.is_checked()
     assert page.get_by_role("checkbox", name=re.compile(r"^2021 \d+ 条$")).is_checked() is False
@@ -106,10 +112,7 @@ def test_facets_are_checkboxes_read_with_their_count(new_page, server, size):
 
 @WIDTHS
 def test_landmarks_on_the_results_page(new_page, server, size):
-    page = new_page(*size)
-    page.goto(server + f"/search?q={q('科技')}")
-    if size == PHONE:
-        page.locator("label.filter-toggle").click()
+    page = results_with_filters_shown(new_page, server, size, f"/search?q={q('科技')}")
     for role, name in [("main", None), ("search", "全文检索"), ("navigation", "分页"), ("complementary", "筛选"),
                        ("banner", None), ("contentinfo", None)]:
         assert page.get_by_role(role, name=name).count() == 1, role

@@ -217,7 +217,8 @@ def test_healthz_and_openapi(client, app):
     schema("Health").validate(health.get_json())
     document = client.get("/api/openapi.json").get_json()
     assert document == json.loads(json.dumps(spec(), ensure_ascii=False))
-    routes = {re.sub(r"<(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    routes = {re.sub(r"<(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("api.") or rule.endpoint == "pages.export"}
     assert routes == set(document["paths"])
     documented = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
     assert documented == {"q", "year", "theme", "district", "sort", "page", "per_page"}

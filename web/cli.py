@@ -20,6 +20,7 @@ from report_search.index.corpus import CORPUS_ENV, CorpusError, load_corpus
 from report_search.index.paragraph import Paragraph
 from report_search.index.parse import parse_corpus, unmapped_sections
 from report_search.search.engine import open_engine
+from report_search.search.export import FORMATS, export
 from report_search.search.facets import Filters
 from report_search.search.request import SORTS, BadInput, SearchRequest
 
@@ -141,6 +142,12 @@ def cmd_query(args: argparse.Namespace) -> int:
     request = SearchRequest.from_strings(
         args.text, args.year or (), args.theme or (), args.district or (), args.sort, args.page, args.per_page
     )
+    if args.format:  # the whole result set, not one page
+        chosen = export(engine, request, args.format, lambda pid: f"/p/{pid}")
+        sys.stdout.buffer.write(chosen.body)
+        if chosen.truncated:
+            print(f"report-search: {chosen.total} hits, exported the first {chosen.count}", file=sys.stderr)
+        return 0
     results = engine.search(request)
     if args.json:
         print(json.dumps(results.to_json(), ensure_ascii=False, indent=1))
@@ -217,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", default="", help="page number, from 1")
     p.add_argument("--per-page", default="", help="hits per page, 1–100 (default 10)")
     p.add_argument("--json", action="store_true", help="the web API's JSON")
+    p.add_argument("--format", choices=list(FORMATS), help="export the WHOLE result set (not one page) as CSV, JSONL, BibTeX or RIS")
     p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.set_defaults(func=cmd_query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from report_search.search.export import CSV_COLUMNS, FORMATS, MAX_EXPORT
 from report_search.search.request import SORTS
 from report_search.search.query import MAX_LENGTH
 
@@ -58,6 +59,16 @@ def _array_param(name: str, description: str) -> dict:
 
 def spec() -> dict:
     error = {"$ref": "#/components/schemas/Error"}
+    search_parameters = [
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
+         "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
+        _array_param("year", "Edition year, e.g. 2020. Per facet: repeated values count once, at most 20 are used, unknown values are dropped (each said in `notes`)."),
+        _array_param("theme", "Theme, e.g. 科技金融."),
+        _array_param("district", "District, full or short name (闵行区 / 闵行)."),
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+    ]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -69,20 +80,31 @@ def spec() -> dict:
             "/api/search": {
                 "get": {
                     "summary": "Search paragraphs",
-                    "parameters": [
-                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
-                         "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
-                        _array_param("year", "Edition year, e.g. 2020. Per facet: repeated values count once, at most 20 are used, unknown values are dropped (each said in `notes`)."),
-                        _array_param("theme", "Theme, e.g. 科技金融."),
-                        _array_param("district", "District, full or short name (闵行区 / 闵行)."),
-                        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
-                    ],
+                    "parameters": search_parameters,
                     "responses": {
                         "200": {"description": "Results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
                         "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
                         "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
+                    },
+                }
+            },
+            "/export": {
+                "get": {
+                    "summary": "The WHOLE result set of a search (not one page) as a download",
+                    "description": f"Same filters as /api/search; page and per_page are ignored. At most {MAX_EXPORT} hits: "
+                                   "X-Export-Count / X-Export-Total say how many were written of how many found, "
+                                   "and X-Export-Note (percent-encoded) says so when the export stopped at the cap. "
+                                   "Every entry carries the paragraph's permalink.",
+                    "parameters": [
+                        *[p for p in search_parameters if p["name"] not in ("page", "per_page")],
+                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS), "default": "csv"},
+                         "description": "csv (UTF-8 with BOM; columns " + ", ".join(CSV_COLUMNS) + "), jsonl (one hit per line), "
+                                        "bibtex (@report entries), ris (TY RPRT records)"},
+                    ],
+                    "responses": {
+                        "200": {"description": "An attachment named for the query and the day",
+                                "content": {FORMATS[f][0].split(";")[0]: {} for f in FORMATS}},
+                        "400": {"description": "Invalid parameter or format", "content": {"text/html": {}}},
                     },
                 }
             },

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.search.citation import citation, gbt7714
+from report_search.search import export as export_formats
 from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
 
@@ -51,10 +52,34 @@ def search():
             "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
         api_link=url_for("api.search", **url_args(results)),
+        export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
+        export_cap=export_formats.MAX_EXPORT,
         cite=citation,
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
+
+
+@pages.get("/export")
+def export():
+    """The whole result set of a search (same parameters as /search) as a download."""
+    from datetime import date
+    from urllib.parse import quote
+
+    chosen = export_formats.export(
+        engine(), read(request.args), request.args.get("format", "csv"),
+        lambda pid: url_for("pages.paragraph", pid=pid, _external=True),
+    )
+    stem = "-".join(filter(None, ["报告检索", request.args.get("q", "").strip()[:40], date.today().isoformat()]))
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+    response = Response(chosen.body, mimetype=chosen.mimetype.split(";")[0], content_type=chosen.mimetype)
+    ascii_name = f"report-search-{date.today().isoformat()}.{chosen.extension}"
+    response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stem)}.{chosen.extension}"
+    response.headers["X-Export-Count"] = str(chosen.count)
+    response.headers["X-Export-Total"] = str(chosen.total)
+    if chosen.truncated:
+        response.headers["X-Export-Note"] = quote(f"结果共 {chosen.total} 条，只导出前 {chosen.count} 条")
+    return response
 
 
 @pages.get("/p/<pid>")

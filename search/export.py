@@ -1,0 +1,83 @@
+"""Exporting a WHOLE result set (not one page) as CSV, JSONL, BibTeX or RIS, for the web's
+/export and the CLI's `query --format`. The engine's pages of 100 are walked up to MAX_EXPORT
+hits; past that the export stops and says so."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .citation import bibtex, citation, gbt7714, ris
+from .engine import Engine, Hit
+from .request import MAX_PER_PAGE, BadInput, SearchRequest
+
+MAX_EXPORT = 5000
+CSV_COLUMNS = ["id", "year", "report", "section", "heading", "themes", "districts", "text", "citation",
+               "citation_gbt7714", "url", "file", "line_start", "line_end"]
+
+
+@dataclass(frozen=True)
+class Export:
+    body: bytes
+    mimetype: str
+    extension: str
+    count: int  # hits written
+    total: int  # hits the search found
+
+    @property
+    def truncated(self) -> bool:
+        return self.count < self.total
+
+
+def all_hits(engine: Engine, request: SearchRequest, cap: int) -> tuple[list[Hit], int]:
+    """Every hit of the search in its order, up to `cap`, and the total found."""
+    hits: list[Hit] = []
+    page, total = 1, 0
+    while len(hits) < cap:
+        results = engine.search(request.replace(page=page, per_page=MAX_PER_PAGE))
+        total = results.total
+        hits.extend(results.hits)
+        if page >= results.pages:
+            break
+        page += 1
+    return hits[:cap], total
+
+
+def _csv(hits: list[Hit], url: Callable[[str], str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in hits:
+        p = hit.paragraph
+        writer.writerow([p.id, p.year, p.report, p.section, p.heading, "、".join(p.themes), "、".join(p.districts), p.text,
+                         citation(p), gbt7714(p), url(p.id), p.file, p.line_start, p.line_end])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8 Chinese
+
+
+def _jsonl(hits: list[Hit], url: Callable[[str], str]) -> bytes:
+    lines = [json.dumps({**hit.to_json(), "url": url(hit.paragraph.id)}, ensure_ascii=False) for hit in hits]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+FORMATS: dict[str, tuple[str, str, Callable[[list[Hit], Callable[[str], str]], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", "csv", _csv),
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl", _jsonl),
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib",
+               lambda hits, url: "\n".join(bibtex(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris",
+            lambda hits, url: "".join(ris(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
+}
+
+
+def export(engine: Engine, request: SearchRequest, fmt: str, url: Callable[[str], str], cap: int | None = None) -> Export:
+    """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT); `url(id)` makes a
+    paragraph's permalink (absolute on the web)."""
+    if fmt not in FORMATS:
+        raise BadInput(f"导出格式（format）应为 {' / '.join(FORMATS)} 之一，而不是 {fmt!r}。")
+    mimetype, extension, write = FORMATS[fmt]
+    hits, total = all_hits(engine, request, MAX_EXPORT if cap is None else cap)
+    return Export(write(hits, url), mimetype, extension, len(hits), total)
+

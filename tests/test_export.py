@@ -1,0 +1,113 @@
+"""Export of a whole result set (issue 7, point 4): CSV with a BOM and the documented columns,
+JSONL, BibTeX and RIS, each carrying the paragraph's permalink; from the results page, the
+URL and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from report_search.search import export as export_module
+from report_search.search.export import CSV_COLUMNS
+
+
+def total(client, query: str) -> int:
+    return client.get(f"/api/search?{query}").get_json()["total"]
+
+
+def rows(body: bytes) -> list[dict]:
+    assert body.startswith("\ufeff".encode())  # spreadsheet programs then read the Chinese as UTF-8
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_is_the_whole_result_set_with_the_documented_columns(client, corpus):
+    found = total(client, "q=科技")
+    assert found > 100  # more than one page of the API
+    response = client.get("/export?q=科技&format=csv&page=3")  # page does not narrow an export
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["X-Export-Count"] == response.headers["X-Export-Total"] == str(found)
+    body = response.data
+    assert body.decode("utf-8-sig").splitlines()[0].split(",") == CSV_COLUMNS
+    records = rows(body)
+    assert len(records) == found == len({r["id"] for r in records})
+    lines = {r.file: r.lines for r in corpus.reports}
+    for r in records[:50]:  # the cited lines hold the text, and the url is the paragraph's page
+        assert "科技" in r["text"] and r["citation"].startswith("上海市科学技术委员会.《") and "[R]" in r["citation_gbt7714"]
+        cited = "".join(lines[r["file"]][int(r["line_start"]) - 1 : int(r["line_end"])])
+        assert re.sub(r"\s", "", r["text"])[:4] in re.sub(r"\s", "", cited)  # the columns cite the right lines
+        assert urlparse(r["url"]).path == f"/p/{r['id']}" and urlparse(r["url"]).scheme == "http"
+
+
+def test_filters_apply_and_the_download_is_named_for_the_query_and_day(client):
+    response = client.get("/export?q=科创板&year=2020&format=csv")
+    records = rows(response.data)
+    assert len(records) == total(client, "q=科创板&year=2020") and {r["year"] for r in records} == {"2020"}
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    name = unquote(re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1))
+    assert name == f"报告检索-科创板-{date.today().isoformat()}.csv"
+
+
+def test_jsonl_bibtex_and_ris_hold_one_entry_per_hit_with_its_permalink(client):
+    found = total(client, "q=上海天文馆")
+    jsonl = client.get("/export?q=上海天文馆&format=jsonl").get_data(as_text=True).splitlines()
+    objects = [json.loads(line) for line in jsonl]
+    assert len(objects) == found and all(o["url"].endswith(f"/p/{o['id']}") and o["citation"] for o in objects)
+    bib = client.get("/export?q=上海天文馆&format=bibtex").get_data(as_text=True)
+    assert bib.count("@report{") == found and bib.count("{") == bib.count("}")
+    assert all(f"url = {{http://localhost/p/{o['id']}}}" in bib for o in objects)
+    ris = client.get("/export?q=上海天文馆&format=ris").get_data(as_text=True)
+    assert ris.count("TY  - RPRT\r\n") == ris.count("ER  - \r\n") == found
+    assert all(f"UR  - http://localhost/p/{o['id']}\r\n" in ris for o in objects)
+
+
+def test_past_the_cap_the_export_stops_and_says_so(client, monkeypatch):
+    monkeypatch.setattr(export_module, "MAX_EXPORT", 30)
+    response = client.get("/export?q=科技&format=jsonl")
+    assert len(response.get_data(as_text=True).splitlines()) == 30
+    assert response.headers["X-Export-Count"] == "30" and int(response.headers["X-Export-Total"]) > 30
+    assert "只导出前 30 条" in unquote(response.headers["X-Export-Note"])
+    page = client.get("/search?q=科技").get_data(as_text=True)
+    assert "（最多 30 条）" in page
+
+
+@pytest.mark.parametrize("query, message", [("format=xls&q=科技", "导出格式（format）应为 csv / jsonl / bibtex / ris"),
+                                             ("format=csv&q=科技&year=20x0", "四位数字")])
+def test_bad_export_requests_are_400_with_a_message(client, query, message):
+    response = client.get(f"/export?{query}")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_the_results_page_links_every_format(client):
+    html = client.get("/search?q=科创板&district=浦东").get_data(as_text=True)
+    for fmt in ("csv", "jsonl", "bibtex", "ris"):
+        link = re.search(rf'href="(/export\?[^"]*format={fmt})"', html).group(1).replace("&amp;", "&")
+        assert client.get(link).status_code == 200
+
+
+def test_the_cli_exports_the_same_set(client, index_path):
+    result = subprocess.run([sys.executable, "-m", "report_search.web.cli", "query", "科创板", "--format", "csv",
+                             "--index", str(index_path.parent.parent), "--no-build"], capture_output=True, timeout=120)
+    assert result.returncode == 0
+    cli_ids = [r["id"] for r in rows(result.stdout)]
+    assert cli_ids == [r["id"] for r in rows(client.get("/export?q=科创板&format=csv").data)]
+
+
+def test_export_a_csv_in_the_browser_and_read_it_back(new_page, server):
+    page = new_page()
+    page.goto(server + "/search?q=%E4%B8%8A%E6%B5%B7%E5%A4%A9%E6%96%87%E9%A6%86")  # 上海天文馆
+    shown = int(page.locator("#total strong").inner_text())
+    with page.expect_download() as download:
+        page.locator(".exports a", has_text="CSV").click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".csv")
+    records = rows(open(path, "rb").read())
+    assert len(records) == shown and all("上海天文馆" in r["text"] for r in records)
