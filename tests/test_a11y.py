@@ -20,6 +20,7 @@ PAGES = {
     "results": f"/search?q={quote('科创板')}&year=2020",
     "zero-results": f"/search?q={quote('科创板 火星人')}&district={quote('闵行')}",
     "paragraph": f"/p/2020-ch4-0177?q={quote('科创板')}",
+    "compare": f"/compare?q={quote('科创板')}",
     "error": f"/search?q={quote('科创板')}&page=0",
     "not-found": "/p/no-such-paragraph",
 }

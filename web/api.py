@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 
 from report_search.search.citation import gbt7714
+from report_search.search.compare import compare
 from report_search.search.engine import Hit
 from report_search.search.highlight import highlight
 from report_search.search.query import QueryError, parse
@@ -12,7 +13,7 @@ from report_search.search.query import QueryError, parse
 from .engines import engine
 from .errors import error_response
 from .openapi import spec
-from .params import read
+from .params import read, url_args
 
 api = Blueprint("api", __name__)
 
@@ -50,6 +51,31 @@ def paragraph(id: str):  # noqa: A002 (the documented path parameter is called i
     if data is None:
         return error_response(404, f"没有编号为 {id!r} 的段落。段落编号形如 2020-ch4-0177。", "not_found")
     return jsonify(data)
+
+
+def compare_json(request_args) -> dict:
+    """`{"query", "filters", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition first."""
+    asked = read(request_args)
+    editions = compare(engine(), asked)
+    return {
+        "query": asked.q,
+        "filters": {"theme": list(asked.theme), "district": list(asked.district)},
+        "years": [
+            {
+                "year": e.year,
+                "title": e.title,
+                "total": e.results.total,
+                "url": url_for("pages.search", **url_args(e.results, page=None, per_page=None)),
+                "hits": [h.to_json() for h in e.results.hits],
+            }
+            for e in editions
+        ],
+    }
+
+
+@api.get("/api/compare")
+def compare_editions():
+    return jsonify(compare_json(request.args))
 
 
 @api.get("/api/openapi.json")

@@ -88,6 +88,18 @@ def spec() -> dict:
                     },
                 }
             },
+            "/api/compare": {
+                "get": {
+                    "summary": "Compare editions: the same search once per edition (JSON twin of /compare)",
+                    "description": "The year filter is replaced by each edition in turn, oldest first; theme, district and sort stay.",
+                    "parameters": [p for p in search_parameters if p["name"] not in ("year", "page", "per_page")],
+                    "responses": {
+                        "200": {"description": "One entry per edition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comparison"}}}},
+                        "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
+                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
+                    },
+                }
+            },
             "/export": {
                 "get": {
                     "summary": "The WHOLE result set of a search (not one page) as a download",
@@ -180,6 +192,28 @@ def spec() -> dict:
                         },
                     },
                     "additionalProperties": False,
+                },
+                "Comparison": {
+                    "type": "object",
+                    "required": ["query", "filters", "years"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "filters": {"type": "object"},
+                        "years": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["year", "title", "total", "url", "hits"],
+                                "properties": {
+                                    "year": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "total": {"type": "integer"},
+                                    "url": {"type": "string", "description": "the results page of all of that edition's hits"},
+                                    "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                                },
+                            },
+                        },
+                    },
                 },
                 "Health": {
                     "type": "object",

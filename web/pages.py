@@ -10,7 +10,7 @@ from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
 
 from .engines import engine
-from .api import paragraph_json
+from .api import compare_json, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -54,10 +54,18 @@ def search():
         api_link=url_for("api.search", **url_args(results)),
         export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
         export_cap=export_formats.MAX_EXPORT,
+        compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
         cite=citation,
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
+
+
+@pages.get("/compare")
+def compare():
+    """One column per edition for the same search: count, top hits, a link to all of them."""
+    data = compare_json(request.args)
+    return render_template("compare.html", d=data, q=data["query"], api_link=url_for("api.compare_editions", **request.args.to_dict(flat=False)))
 
 
 @pages.get("/export")
