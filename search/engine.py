@@ -82,6 +82,7 @@ class Results:
     took_ms: float
     hits: list[Hit]
     facets: dict
+    within: tuple[str, ...] = ()  # terms searched within the results of `query`
 
     @property
     def pages(self) -> int:
@@ -90,6 +91,7 @@ class Results:
     def to_json(self) -> dict:
         return {
             "query": self.query,
+            "within": list(self.within),
             "filters": self.filters.to_json(),
             "total": self.total,
             "page": self.page,
@@ -258,7 +260,7 @@ class Engine:
         if isinstance(request, str):
             request = SearchRequest(request)
         text, sort, page, per_page = request.q, request.sort, request.page, request.per_page
-        query = parse(text)
+        query = parse(request.text)
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
         asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
         chosen, unknown = self._known(facets.merge(asked, typed))
@@ -272,6 +274,7 @@ class Engine:
         ]
         return Results(
             query=text,
+            within=request.within,
             parsed=query,
             notes=[*request.notes, *query.notes, *unknown],
             filters=chosen,

@@ -31,6 +31,12 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     notes: tuple[str, ...] = ()  # how the values were read (capped), shown with the results
+    within: tuple[str, ...] = ()  # 结果中检索: terms added to q, each its own removable chip
+
+    @property
+    def text(self) -> str:
+        """The query that runs: q and every term searched within its results (ANDed)."""
+        return " ".join(t for t in (self.q, *self.within) if t.strip())
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -50,6 +56,7 @@ class SearchRequest:
         sort: str = "",
         page: str = "",
         per_page: str = "",
+        within: Iterable[str] = (),
     ) -> SearchRequest:
         """A request from text as typed; empty values mean the default. Repeated values count
         once; past MAX_VALUES per facet the rest are dropped, with a note."""
@@ -69,6 +76,7 @@ class SearchRequest:
             page=_whole(page, "页码", "page", 1),
             per_page=_whole(per_page, "每页条数", "per_page", 10),
             notes=tuple(notes),
+            within=tuple(dict.fromkeys(t.strip() for t in within if t.strip()))[:MAX_VALUES],
         )
 
     def replace(self, **changes) -> SearchRequest:

@@ -126,7 +126,7 @@ def test_every_page_has_one_h1_headings_in_order_and_its_language(new_page, serv
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     levels = page.evaluate("[...document.querySelectorAll('main h1, main h2, main h3, main h4')].map(h => +h.tagName[1])")
     assert levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
-    assert page.get_by_role("search").count() == 1 and page.get_by_role("main").count() == 1
+    assert page.get_by_role("search", name="全文检索").count() == 1 and page.get_by_role("main").count() == 1
 
 
 # -- 3. no dead ends --------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_a_single_unknown_term_is_not_told_to_use_fewer_words(new_page, server):
 def test_the_400_page_keeps_what_was_typed_and_leads_back(new_page, server, size):
     page = new_page(*size)
     page.goto(server + f"/search?q={q('科创板')}&year=2020&per_page=7&page=0")
-    assert page.locator("input[type=search]").input_value() == "科创板"
+    assert page.locator(".searchbox input[type=search]").input_value() == "科创板"
     assert "页码（page）" in page.locator(".message").inner_text()
     page.locator("a.retry").click()
     page.wait_for_url(re.compile(r"/search\?"))
@@ -170,7 +170,7 @@ def test_a_new_query_keeps_sort_and_per_page(new_page, server, size):
     page.get_by_role("link", name="每页 20 条").click()
     page.wait_for_url(re.compile(r"per_page=20"))
     assert page.locator(".hit").count() == 20
-    box = page.locator("input[type=search]")
+    box = page.locator(".searchbox input[type=search]")
     box.fill("张江")
     box.press("Enter")
     page.wait_for_url(re.compile(r"q=%E5%BC%A0%E6%B1%9F"))
@@ -201,8 +201,8 @@ def test_keyboard_shortcuts(new_page, server, size):
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.type") == "search"
     page.keyboard.type("j")  # typing in the box is typing, not a shortcut
-    assert page.locator("input[type=search]").input_value().endswith("j")
-    page.locator("input[type=search]").blur()
+    assert page.locator(".searchbox input[type=search]").input_value().endswith("j")
+    page.locator(".searchbox input[type=search]").blur()
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="键盘快捷键")
     assert dialog.is_visible() and "下一条 / 上一条结果" in dialog.inner_text()

@@ -138,7 +138,7 @@ def test_invalid_parameters_are_400_with_a_message(client, query, message):
 def test_api_search_contract(client):
     body = client.get("/api/search?q=零号湾&district=闵行&district=浦东&per_page=5").get_json()
     schema("SearchResults").validate(body)
-    assert list(body)[:10] == ["query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "understood", "notes"]
+    assert list(body)[:11] == ["query", "within", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "understood", "notes"]
     assert body["filters"]["district"] == ["闵行区", "浦东新区"]  # ORed within the facet
     assert all({"闵行区", "浦东新区"} & set(h["districts"]) for h in body["hits"])
     hit = body["hits"][0]
@@ -221,7 +221,7 @@ def test_healthz_and_openapi(client, app):
               if rule.endpoint.startswith("api.") or rule.endpoint == "pages.export"}
     assert routes == set(document["paths"])
     documented = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "year", "theme", "district", "sort", "page", "per_page"}
+    assert documented == {"q", "within", "year", "theme", "district", "sort", "page", "per_page"}
 
 
 def test_openapi_parameters_match_what_the_code_reads(client):

@@ -65,6 +65,7 @@ def spec() -> dict:
         _array_param("year", "Edition year, e.g. 2020. Per facet: repeated values count once, at most 20 are used, unknown values are dropped (each said in `notes`)."),
         _array_param("theme", "Theme, e.g. 科技金融."),
         _array_param("district", "District, full or short name (闵行区 / 闵行)."),
+        _array_param("within", "结果中检索: a term searched within the results of q (ANDed, query syntax allowed); its own removable chip on the page."),
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
@@ -166,9 +167,10 @@ def spec() -> dict:
                 },
                 "SearchResults": {
                     "type": "object",
-                    "required": ["query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "hits", "facets"],
+                    "required": ["query", "within", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "hits", "facets"],
                     "properties": {
                         "query": {"type": "string"},
+                        "within": {"type": "array", "items": {"type": "string"}, "description": "terms searched within the results of query"},
                         "filters": {
                             "type": "object",
                             "properties": {"year": {"type": "array", "items": {"type": "integer"}}, "theme": _STR_LIST, "district": _STR_LIST},

@@ -38,7 +38,7 @@ PER_PAGE_CHOICES = (10, 20, 50)
 def search():
     results = engine().search(read(request.args))
     chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
-    kept = url_args(results, q=None, page=None)  # what a new query keeps: filters, sort, per page
+    kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
         "search.html",
         r=results,

@@ -19,6 +19,7 @@ def read(args: MultiDict) -> SearchRequest:
         sort=args.get("sort", ""),
         page=args.get("page", ""),
         per_page=args.get("per_page", ""),
+        within=args.getlist("within"),
     )
 
 
@@ -26,7 +27,7 @@ def nearest_valid(args: MultiDict) -> dict:
     """The same search with every bad value dropped, on page 1: where a 400 page points, so a
     typo in one parameter does not cost the rest of the search."""
     kept: MultiDict = MultiDict()
-    for name in ("q", *FACET_PARAMS, "sort", "per_page"):
+    for name in ("q", "within", *FACET_PARAMS, "sort", "per_page"):
         for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page") else MAX_VALUES]:
             value = value[:MAX_LENGTH] if name == "q" else value
             trial = kept.copy()
@@ -43,6 +44,7 @@ def url_args(results: Results, **changes) -> dict:
     """The query string of the results page, with some parameters changed (None drops one)."""
     current: dict = {
         "q": results.query or None,
+        "within": list(results.within) or None,
         "year": list(results.filters.year) or None,
         "theme": list(results.filters.theme) or None,
         "district": list(results.filters.district) or None,
