@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from report_search.index.paragraph import Paragraph
 
 PUBLISHER = "上海市科学技术委员会"
@@ -22,15 +24,20 @@ def _lines(p: Paragraph) -> str:
     return f"第{p.line_start}行" if p.line_start == p.line_end else f"第{p.line_start}–{p.line_end}行"
 
 
-def citation(p: Paragraph, publisher: str = PUBLISHER) -> str:
+def citation(p: Paragraph, url: str | None = None, publisher: str = PUBLISHER) -> str:
     """上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第5段
-    (corpus/2020-ch4.txt 第177–183行)"""
-    return f"{publisher}.《{p.report}》{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})"
+    (corpus/2020-ch4.txt 第177–183行), and the permalink when given: a citation that travels
+    leads its reader back to the passage."""
+    cited = f"{publisher}.《{p.report}》{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})"
+    return f"{cited} {url}" if url else cited
 
 
-def gbt7714(p: Paragraph, publisher: str = PUBLISHER) -> str:
-    """GB/T 7714-2015 style for a report [R]: 责任者. 题名[R]. 出版地: 出版者. 引文位置."""
-    return f"{publisher}. {p.report}[R]. 上海: {publisher}. {_place(p)}, 第{p.number}段."
+def gbt7714(p: Paragraph, url: str | None = None, publisher: str = PUBLISHER) -> str:
+    """GB/T 7714-2015 style for a report: 责任者. 题名[R]. 出版地: 出版者. 引文位置. With the
+    permalink it is an online resource: …[R/OL]. … 引文位置[引用日期]. 获取和访问路径."""
+    if not url:
+        return f"{publisher}. {p.report}[R]. 上海: {publisher}. {_place(p)}, 第{p.number}段."
+    return f"{publisher}. {p.report}[R/OL]. 上海: {publisher}. {_place(p)}, 第{p.number}段[{date.today().isoformat()}]. {url}."
 
 
 def _escape_bibtex(text: str) -> str:

@@ -53,12 +53,13 @@ def _csv(hits: list[Hit], url: Callable[[str], str]) -> bytes:
     for hit in hits:
         p = hit.paragraph
         writer.writerow([p.id, p.year, p.report, p.section, p.heading, "、".join(p.themes), "、".join(p.districts), p.text,
-                         citation(p), gbt7714(p), url(p.id), p.file, p.line_start, p.line_end])
+                         citation(p, url(p.id)), gbt7714(p, url(p.id)), url(p.id), p.file, p.line_start, p.line_end])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8 Chinese
 
 
 def _jsonl(hits: list[Hit], url: Callable[[str], str]) -> bytes:
-    lines = [json.dumps({**hit.to_json(), "url": url(hit.paragraph.id)}, ensure_ascii=False) for hit in hits]
+    lines = [json.dumps({**hit.to_json(), "url": url(hit.paragraph.id), "citation": citation(hit.paragraph, url(hit.paragraph.id)),
+                         "citation_gbt7714": gbt7714(hit.paragraph, url(hit.paragraph.id))}, ensure_ascii=False) for hit in hits]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 

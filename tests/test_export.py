@@ -40,7 +40,8 @@ def test_csv_is_the_whole_result_set_with_the_documented_columns(client, corpus)
     assert len(records) == found == len({r["id"] for r in records})
     lines = {r.file: r.lines for r in corpus.reports}
     for r in records[:50]:  # the cited lines hold the text, and the url is the paragraph's page
-        assert "科技" in r["text"] and r["citation"].startswith("上海市科学技术委员会.《") and "[R]" in r["citation_gbt7714"]
+        assert "科技" in r["text"] and r["citation"].startswith("上海市科学技术委员会.《") and r["citation_gbt7714"].endswith(f"{r['url']}.")
+        assert r["citation"].endswith(" " + r["url"]) and "[R/OL]" in r["citation_gbt7714"]
         cited = "".join(lines[r["file"]][int(r["line_start"]) - 1 : int(r["line_end"])])
         assert re.sub(r"\s", "", r["text"])[:4] in re.sub(r"\s", "", cited)  # the columns cite the right lines
         assert urlparse(r["url"]).path == f"/p/{r['id']}" and urlparse(r["url"]).scheme == "http"

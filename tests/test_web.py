@@ -74,7 +74,7 @@ def test_paragraph_page(client):
     assert "青浦区" in html and "4.1 建设各具特色的科技创新中心承载区" in html
     assert 'class="line cited"><span class="no">55</span>' in html and 'class="line cited"><span class="no">57</span>' in html
     assert "上海市科学技术委员会.《2019上海科技进步报告》第4部分 4.1 建设各具特色的科技创新中心承载区" in html
-    assert "[R]. 上海: 上海市科学技术委员会." in html
+    assert "[R/OL]. 上海: 上海市科学技术委员会." in html and "http://localhost/p/2019-ch4-0055" in html  # citations carry the permalink
     assert 'data-copy="cite-plain"' in html and 'rel="prev"' in html and 'rel="next"' in html
     assert 'href="/search?q=智慧青浦">← 返回结果' in html
 
@@ -280,3 +280,16 @@ def test_concurrent_requests(app, in_threads):
 
     in_threads(worker)
     assert not failures
+
+
+def test_the_source_box_reads_as_text_with_the_query_marked_and_the_raw_lines_kept(client):
+    """2020-ch4.txt line 177 reads `科创板已上市企业**215家**，其中上海**37家**…` in the file."""
+    html = client.get("/p/2020-ch4-0177?q=上海").get_data(as_text=True)
+    shown = re.search(r'<section class="source">.*?<pre class="lines">(.*?)</pre>', html, re.S).group(1)
+    line = re.search(r'<span class="line cited"><span class="no">177</span>(.*?)</span>\n', shown).group(1)
+    assert "**" not in line and line.startswith("科创板已上市企业215家，其中<mark>上海</mark>37家")
+    raw = re.search(r'<details class="raw">.*?</details>', html, re.S).group(0)
+    assert "科创板已上市企业**215家**，其中上海**37家**" in raw  # what the citation's lines hold, as they are
+    api = client.get("/api/paragraphs/2020-ch4-0177").get_json()
+    assert api["citation"].endswith(" http://localhost/p/2020-ch4-0177")
+    assert api["citation_gbt7714"].endswith("http://localhost/p/2020-ch4-0177.") and "[R/OL]" in api["citation_gbt7714"]

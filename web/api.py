@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from report_search.search.citation import gbt7714
+from report_search.search.citation import citation, gbt7714
 from report_search.search.compare import compare
 from report_search.search.engine import Hit
 from report_search.search.highlight import highlight
@@ -38,7 +38,8 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
     data.update(
         number=p.number,
-        citation_gbt7714=gbt7714(p),
+        citation=citation(p, absolute := url_for("pages.paragraph", pid=p.id, _external=True)),
+        citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
         next=after.id if after else None,
     )

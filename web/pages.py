@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from report_search.search.citation import citation, gbt7714
+from report_search.index.clean import clean_line
+from report_search.search.citation import citation
+from report_search.search.highlight import highlight
+from report_search.search.query import parse
 from report_search.search import export as export_formats
 from report_search.search.engine import Results
-from report_search.search.request import SORT_LABELS, SORTS, SearchRequest
+from report_search.search.request import SORT_LABELS, SORTS, BadInput, SearchRequest
 
 from .engines import engine
 from .api import compare_json, paragraph_json
@@ -97,14 +100,22 @@ def paragraph(pid: str):
     if data is None:
         abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
     p = engine().paragraph(pid)
+    raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
+    try:
+        needles = parse(q).needles
+    except BadInput:
+        needles = []
     return render_template(
         "paragraph.html",
         p=p,
         d=data,
         q=q,
-        citation=citation(p),
-        gbt=gbt7714(p),
-        lines=engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2),
+        citation=data["citation"],
+        gbt=data["citation_gbt7714"],
+        # the cited lines as a reader sees them (no markdown or HTML of the PDF extraction),
+        # the query marked; the raw lines stay one click away, as the citation's proof
+        lines=[(n, highlight(clean_line(line), needles)) for n, line in raw],
+        raw=raw,
         back=_local_results_link(request.args.get("back", "")),
     )
 
