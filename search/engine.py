@@ -306,6 +306,10 @@ class Engine:
         d = self.by_id.get(pid)
         return None if d is None else self.paragraphs[d]
 
+    def chapter(self, slug: str) -> list[Paragraph]:
+        """Every paragraph of one report file (its id prefix, e.g. 2020-ch4), in reading order."""
+        return [p for p in self.paragraphs if p.id.rsplit("-", 1)[0] == slug]
+
     def neighbours(self, pid: str) -> tuple[Paragraph | None, Paragraph | None]:
         """The paragraphs before and after, within the same report file."""
         d = self.by_id[pid]

@@ -21,6 +21,7 @@ PAGES = {
     "zero-results": f"/search?q={quote('科创板 火星人')}&district={quote('闵行')}",
     "paragraph": f"/p/2020-ch4-0177?q={quote('科创板')}",
     "compare": f"/compare?q={quote('科创板')}",
+    "reader": f"/r/2020-ch4?q={quote('科创板')}",
     "error": f"/search?q={quote('科创板')}&page=0",
     "not-found": "/p/no-such-paragraph",
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 from jsonschema import Draft202012Validator
@@ -52,6 +54,8 @@ def test_compare_editions_in_the_browser(new_page, server):
     page.wait_for_url(re.compile(r"/compare\?q="))
     columns = page.locator(".edition-column")
     assert columns.count() == 4
+    if os.environ.get("REPORT_SEARCH_SCREENSHOT_DIR"):  # set to refresh the README's screenshots
+        page.screenshot(path=str(Path(os.environ["REPORT_SEARCH_SCREENSHOT_DIR"]) / "compare.png"))
     assert [c.get_attribute("data-year") for c in columns.all()] == ["2017", "2019", "2020", "2021"]
     first_with_hits = page.locator(".edition-column:has(.hits) a.permalink").first
     first_with_hits.click()

@@ -79,6 +79,50 @@ def compare_editions():
     return jsonify(compare_json(request.args))
 
 
+def chapter_json(slug: str, q: str = "") -> dict | None:
+    """A whole report file as a readable document: its sections and sub-headings (the table of
+    contents) and every paragraph, highlighted for `q`, with how many of them match."""
+    e = engine()
+    report = next((r for r in e.corpus.reports if r.slug == slug), None)
+    if report is None:
+        return None
+    try:
+        needles = parse(q).needles
+    except QueryError:
+        needles = []
+    paragraphs = e.chapter(slug)
+    toc: list[dict] = []
+    for p in paragraphs:
+        if not toc or toc[-1]["section"] != p.section:
+            toc.append({"section": p.section or "导语", "id": p.id, "headings": []})
+        if p.heading and p.heading not in [h["heading"] for h in toc[-1]["headings"]]:
+            toc[-1]["headings"].append({"heading": p.heading, "id": p.id})
+    items = []
+    for p in paragraphs:
+        html = highlight(p.text, needles)
+        items.append(dict(p.to_json(), html=html, matches="<mark>" in html, url=url_for("pages.paragraph", pid=p.id, q=q or None)))
+    return {
+        "report": slug,
+        "title": report.title,
+        "year": report.year,
+        "chapter": report.chapter_label,
+        "file": report.file,
+        "query": q,
+        "matching": sum(item["matches"] for item in items),
+        "toc": toc,
+        "paragraphs": items,
+    }
+
+
+@api.get("/api/reports/<report>")
+def chapter(report: str):
+    data = chapter_json(report, request.args.get("q", ""))
+    if data is None:
+        known = "、".join(r.slug for r in engine().corpus.reports)
+        return error_response(404, f"没有名为 {report!r} 的报告章节。可选：{known}。", "not_found")
+    return jsonify(data)
+
+
 @api.get("/api/openapi.json")
 def openapi():
     return jsonify(spec())

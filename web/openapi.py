@@ -89,6 +89,22 @@ def spec() -> dict:
                     },
                 }
             },
+            "/api/reports/{report}": {
+                "get": {
+                    "summary": "A whole report file to read (JSON twin of /r/{report}): table of contents and every paragraph",
+                    "parameters": [
+                        {"name": "report", "in": "path", "required": True, "schema": {"type": "string"},
+                         "description": "the paragraph ids' prefix, e.g. 2020-ch4"},
+                        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "terms to mark throughout"},
+                    ],
+                    "responses": {
+                        "200": {"description": "report, title, year, chapter, file, query, matching (paragraphs with a mark), "
+                                               "toc [{section, id, headings [{heading, id}]}], paragraphs [paragraph + html, matches, url]",
+                                "content": {"application/json": {}}},
+                        "404": {"description": "Unknown report; the message lists the known ones", "content": {"application/json": {"schema": error}}},
+                    },
+                }
+            },
             "/api/compare": {
                 "get": {
                     "summary": "Compare editions: the same search once per edition (JSON twin of /compare)",

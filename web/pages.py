@@ -13,7 +13,7 @@ from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, BadInput, SearchRequest
 
 from .engines import engine
-from .api import compare_json, paragraph_json
+from .api import chapter_json, compare_json, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -62,6 +62,18 @@ def search():
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
+
+
+@pages.get("/r/<report>")
+def reader(report: str):
+    """The whole chapter to read, with a table of contents; with ?q= every match is marked and
+    a bar jumps between them."""
+    data = chapter_json(report, request.args.get("q", ""))
+    if data is None:
+        known = "、".join(r.slug for r in engine().corpus.reports)
+        abort(404, description=f"没有名为 {report} 的报告章节。可选：{known}。")
+    return render_template("reader.html", d=data, q=data["query"],
+                           api_link=url_for("api.chapter", report=report, q=data["query"] or None))
 
 
 @pages.get("/compare")

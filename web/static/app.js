@@ -68,3 +68,15 @@ document.addEventListener("keydown", (event) => {
     if (shortcuts.open) shortcuts.close(); else shortcuts.showModal();
   }
 });
+
+// Chapter reader: 上一处 / 下一处 walk the paragraphs that hold a match (wrapping around).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".next-match, .prev-match");
+  const matches = [...document.querySelectorAll(".para.match")];
+  if (!link || !matches.length) return;
+  event.preventDefault();
+  const step = link.classList.contains("next-match") ? 1 : -1;
+  const here = matches.findIndex((m) => m.id === decodeURIComponent(location.hash.slice(1)));
+  const next = here < 0 ? (step > 0 ? 0 : matches.length - 1) : (here + step + matches.length) % matches.length;
+  location.hash = matches[next].id;
+});

@@ -1,0 +1,71 @@
+"""The chapter reader (issue 7, point 1): a whole report file to read, with its table of
+contents, every paragraph anchored, the query marked throughout and a bar between matches."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+
+def test_every_paragraph_in_order_with_its_anchor_and_permalink(client, paragraphs):
+    html = client.get("/r/2020-ch4").get_data(as_text=True)
+    mine = [p for p in paragraphs if p.id.startswith("2020-ch4-")]
+    anchors = re.findall(r'id="(2020-ch4-\d{4})"', html)
+    assert anchors == [p.id for p in mine]  # all of them, in reading order
+    for p in mine:
+        if p.kind != "heading-only":
+            assert f'href="/p/{p.id}"' in html
+    sections = list(dict.fromkeys(p.section or "导语" for p in mine))
+    toc = re.search(r'<nav class="toc".*?</nav>', html, re.S).group(0)
+    assert [s for s in sections if s in toc] == sections  # the table of contents lists every section
+    assert 'class="para kind-table' in html and "表格" in html  # tables shown as such
+
+
+def test_the_query_is_marked_throughout_and_counted(client, paragraphs):
+    body = client.get("/api/reports/2019-ch4?q=" + quote("科普")).get_json()
+    expected = [p.id for p in paragraphs if p.id.startswith("2019-ch4-") and "科普" in p.text]
+    assert [p["id"] for p in body["paragraphs"] if p["matches"]] == expected and body["matching"] == len(expected) > 3
+    html = client.get("/r/2019-ch4?q=" + quote("科普")).get_data(as_text=True)
+    assert f"“科普”：{len(expected)} 段匹配" in html and html.count("<mark>科普") >= len(expected)
+    assert f'class="next-match" href="#{expected[0]}"' in html and f'class="prev-match" href="#{expected[-1]}"' in html
+
+
+def test_results_and_paragraph_pages_link_into_the_reader(client):
+    results = client.get("/search?q=" + quote("上海天文馆")).get_data(as_text=True)
+    link = re.search(r'class="in-context" href="([^"]+)"', results).group(1).replace("&amp;", "&")
+    path, anchor = link.split("#")
+    assert client.get(path).status_code == 200 and f'id="{anchor}"' in client.get(path).get_data(as_text=True)
+    page = client.get("/p/2020-ch4-0177?q=" + quote("科创板")).get_data(as_text=True)
+    assert 'href="/r/2020-ch4?q=%E7%A7%91%E5%88%9B%E6%9D%BF#2020-ch4-0177"' in page
+
+
+@pytest.mark.parametrize("path", ["/r/nope", "/api/reports/nope", "/r/2020-ch4-0177"])
+def test_an_unknown_report_is_a_clear_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and "没有名为" in response.get_data(as_text=True) and "2020-ch4" in response.get_data(as_text=True)
+
+
+def test_read_a_chapter_and_jump_between_matches(new_page, server, paragraphs):
+    expected = [p.id for p in paragraphs if p.id.startswith("2019-ch4-") and "科普" in p.text]
+    page = new_page(390, 844)
+    page.goto(server + "/r/2019-ch4?q=" + quote("科普"))
+    bar = page.locator(".matchbar")
+    bar.locator(".next-match").click()
+    page.wait_for_function(f"location.hash === '#{expected[0]}'")
+    bar.locator(".next-match").click()
+    page.wait_for_function(f"location.hash === '#{expected[1]}'")
+    assert bar.is_visible()  # the bar stays on screen while reading
+    assert page.locator(f'[id="{expected[1]}"]').evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+    bar.locator(".prev-match").click()
+    page.wait_for_function(f"location.hash === '#{expected[0]}'")
+    bar.locator(".prev-match").click()  # wraps around to the last match
+    page.wait_for_function(f"location.hash === '#{expected[-1]}'")
+    shots = os.environ.get("REPORT_SEARCH_SCREENSHOT_DIR")  # set to refresh the README's screenshots
+    if shots:
+        wide = new_page(1280, 900)
+        wide.goto(server + "/r/2019-ch4?q=" + quote("科普") + "#" + expected[1])
+        wide.screenshot(path=str(Path(shots) / "reader.png"))
