@@ -306,6 +306,20 @@ class Engine:
         d = self.by_id.get(pid)
         return None if d is None else self.paragraphs[d]
 
+    def related(self, pid: str, limit: int = 5) -> list[Paragraph]:
+        """Up to `limit` paragraphs that share this one's key terms (Whoosh's more_like over the
+        jieba words field), other editions first, then by likeness. The build is opened for the
+        call only; if it was replaced and pruned meanwhile there is simply nothing to suggest."""
+        d = self.by_id[pid]
+        here = self.paragraphs[d]
+        try:
+            with whoosh_index.open_dir(str(self.path)).searcher() as searcher:
+                similar = [hit.docnum for hit in searcher.more_like(d, "words", text=here.text, top=limit * 4, numterms=8)]
+        except (OSError, whoosh_index.IndexError):
+            return []
+        found = [self.paragraphs[o] for o in similar if self.paragraphs[o].kind != "heading-only"]
+        return sorted(found, key=lambda p: p.year == here.year)[:limit]  # stable: likeness kept within each group
+
     def chapter(self, slug: str) -> list[Paragraph]:
         """Every paragraph of one report file (its id prefix, e.g. 2020-ch4), in reading order."""
         return [p for p in self.paragraphs if p.id.rsplit("-", 1)[0] == slug]

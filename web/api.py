@@ -25,7 +25,8 @@ def search():
 
 def paragraph_json(pid: str, q: str = "") -> dict | None:
     """One paragraph as a hit object (the whole text highlighted for `q`), plus its place in
-    the section, the GB/T 7714 citation and the `prev`/`next` paragraph ids."""
+    the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to five
+    `related` paragraphs (sharing its key terms, other editions first)."""
     e = engine()
     p = e.paragraph(pid)
     if p is None:
@@ -42,6 +43,10 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
         citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
         next=after.id if after else None,
+        related=[
+            {"id": r.id, "year": r.year, "section": r.section, "text": r.text, "url": url_for("pages.paragraph", pid=r.id)}
+            for r in e.related(pid)
+        ],
     )
     return data
 

@@ -171,13 +171,20 @@ def spec() -> dict:
                 },
                 "Paragraph": {
                     "type": "object",
-                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number"],
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number", "related"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
                         "number": {"type": "integer", "description": "position in its section (第N段)"},
                         "citation_gbt7714": {"type": "string"},
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
+                        "related": {
+                            "type": "array", "maxItems": 5,
+                            "description": "paragraphs sharing this one's key terms (Whoosh more_like), other editions first",
+                            "items": {"type": "object", "required": ["id", "year", "section", "text", "url"],
+                                      "properties": {"id": {"type": "string"}, "year": {"type": "integer"}, "section": {"type": "string"},
+                                                     "text": {"type": "string"}, "url": {"type": "string"}}},
+                        },
                     },
                     "additionalProperties": False,
                 },
