@@ -151,6 +151,7 @@ class Corpus:
     section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), folded
 
     def fingerprint(self) -> str:
         """A digest of every corpus file and table: the index is stale when it changes."""
@@ -221,8 +222,16 @@ def load_corpus(root: Path | None = None) -> Corpus:
         )
         for row in _read_toml(root / "districts.toml").get("district", [])
     )
+    synonyms = []
+    synonyms_file = root / "synonyms.toml"
+    for row in (_read_toml(synonyms_file).get("synonym", []) if synonyms_file.is_file() else []):
+        forms = row.get("forms")
+        if not (isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f.strip() for f in forms)):
+            raise CorpusError(f"synonyms.toml: each [[synonym]] needs forms = [two or more words], not {forms!r}")
+        synonyms.append(tuple(nfkc(f).lower().strip() for f in forms))
     return Corpus(
         root=root,
+        synonyms=tuple(synonyms),
         reports=reports,
         themes=themes,
         intro_themes=checked(themes_table.get("intro", []), "intro"),

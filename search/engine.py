@@ -83,6 +83,7 @@ class Results:
     hits: list[Hit]
     facets: dict
     within: tuple[str, ...] = ()  # terms searched within the results of `query`
+    expanded: bool = True  # synonyms were looked for too
 
     @property
     def pages(self) -> int:
@@ -260,7 +261,7 @@ class Engine:
         if isinstance(request, str):
             request = SearchRequest(request)
         text, sort, page, per_page = request.q, request.sort, request.page, request.per_page
-        query = parse(request.text)
+        query = parse(request.text, self.corpus.synonyms if request.expand else ())
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items()})
         asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
         chosen, unknown = self._known(facets.merge(asked, typed))
@@ -275,6 +276,7 @@ class Engine:
         return Results(
             query=text,
             within=request.within,
+            expanded=request.expand,
             parsed=query,
             notes=[*request.notes, *query.notes, *unknown],
             filters=chosen,

@@ -96,8 +96,11 @@ def segments(text: str) -> tuple[str, ...]:
     return tuple(parts) if parts else ((folded,) if folded else ())
 
 
-def parse(text: str) -> Query:
-    """Parse a query string. Raises QueryError only for over-long input or bad filter values."""
+def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
+    """Parse a query string. Raises QueryError only for over-long input or bad filter values.
+
+    An unquoted term equal to one form of a `synonyms` group (the corpus's synonyms.toml) also
+    looks for the group's other forms, as if typed with OR."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
     notes: list[str] = []
@@ -135,6 +138,13 @@ def parse(text: str) -> Query:
         if simplified is not None and simplified.text != clause.text:
             variants.append(simplified)  # as if typed: 長三角 OR 长三角
             notes.append(f"繁体按简体查找：{clause.text} → {simplified.text}")
+        if quoted is None:
+            for group in synonyms:
+                if variants[-1].text in group:  # as if typed: 科创中心 OR 科技创新中心
+                    others = [f for f in group if f != variants[-1].text]
+                    variants.extend(c for f in others if (c := _clause(f, phrase=False)) is not None)
+                    notes.append(f"同义词一并查找：{variants[-1 - len(others)].text} → {' / '.join(others)}")
+                    break
         if negate:
             excluded.extend(variants)
         elif pending_or and groups:

@@ -32,6 +32,7 @@ class SearchRequest:
     per_page: int = 10
     notes: tuple[str, ...] = ()  # how the values were read (capped), shown with the results
     within: tuple[str, ...] = ()  # 结果中检索: terms added to q, each its own removable chip
+    expand: bool = True  # also look for the synonyms of a term (synonyms.toml); expand=0 turns it off
 
     @property
     def text(self) -> str:
@@ -57,6 +58,7 @@ class SearchRequest:
         page: str = "",
         per_page: str = "",
         within: Iterable[str] = (),
+        expand: str = "",
     ) -> SearchRequest:
         """A request from text as typed; empty values mean the default. Repeated values count
         once; past MAX_VALUES per facet the rest are dropped, with a note."""
@@ -77,11 +79,21 @@ class SearchRequest:
             per_page=_whole(per_page, "每页条数", "per_page", 10),
             notes=tuple(notes),
             within=tuple(dict.fromkeys(t.strip() for t in within if t.strip()))[:MAX_VALUES],
+            expand=_flag(expand, "expand"),
         )
 
     def replace(self, **changes) -> SearchRequest:
         """The same request with some values changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def _flag(text: str, name: str) -> bool:
+    text = text.strip().lower()
+    if text in ("", "1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    raise BadInput(f"{name} 应为 1 或 0，而不是 {text!r}。")
 
 
 def _year(text: str) -> int:

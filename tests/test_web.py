@@ -221,7 +221,7 @@ def test_healthz_and_openapi(client, app):
               if rule.endpoint.startswith("api.") or rule.endpoint == "pages.export"}
     assert routes == set(document["paths"])
     documented = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "within", "year", "theme", "district", "sort", "page", "per_page"}
+    assert documented == {"q", "within", "expand", "year", "theme", "district", "sort", "page", "per_page"}
 
 
 def test_openapi_parameters_match_what_the_code_reads(client):

@@ -66,6 +66,8 @@ def spec() -> dict:
         _array_param("theme", "Theme, e.g. 科技金融."),
         _array_param("district", "District, full or short name (闵行区 / 闵行)."),
         _array_param("within", "结果中检索: a term searched within the results of q (ANDed, query syntax allowed); its own removable chip on the page."),
+        {"name": "expand", "in": "query", "schema": {"type": "string", "enum": ["1", "0"], "default": "1"},
+         "description": "1: an unquoted term equal to a form in corpus/synonyms.toml also finds the other forms (said in notes); 0: only what was typed"},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},

@@ -35,6 +35,7 @@ def home():
 
 
 PER_PAGE_CHOICES = (10, 20, 50)
+SYNONYM_NOTE = "同义词一并查找"
 
 
 @pages.get("/search")
@@ -48,6 +49,7 @@ def search():
         chips=chips,
         keep={k: v if isinstance(v, list) else [v] for k, v in kept.items()},
         per_page_choices=PER_PAGE_CHOICES,
+        synonyms_used=any(n.startswith(SYNONYM_NOTE) for n in results.notes),
         help=_zero_help(results) if not results.total and results.parsed.groups else None,
         sorts=[(s, SORT_LABELS[s]) for s in SORTS],
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),

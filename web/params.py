@@ -20,6 +20,7 @@ def read(args: MultiDict) -> SearchRequest:
         page=args.get("page", ""),
         per_page=args.get("per_page", ""),
         within=args.getlist("within"),
+        expand=args.get("expand", ""),
     )
 
 
@@ -27,8 +28,8 @@ def nearest_valid(args: MultiDict) -> dict:
     """The same search with every bad value dropped, on page 1: where a 400 page points, so a
     typo in one parameter does not cost the rest of the search."""
     kept: MultiDict = MultiDict()
-    for name in ("q", "within", *FACET_PARAMS, "sort", "per_page"):
-        for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page") else MAX_VALUES]:
+    for name in ("q", "within", *FACET_PARAMS, "sort", "per_page", "expand"):
+        for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page", "expand") else MAX_VALUES]:
             value = value[:MAX_LENGTH] if name == "q" else value
             trial = kept.copy()
             trial.add(name, value)
@@ -45,6 +46,7 @@ def url_args(results: Results, **changes) -> dict:
     current: dict = {
         "q": results.query or None,
         "within": list(results.within) or None,
+        "expand": None if results.expanded else "0",
         "year": list(results.filters.year) or None,
         "theme": list(results.filters.theme) or None,
         "district": list(results.filters.district) or None,
