@@ -1,5 +1,5 @@
-"""Exporting a WHOLE result set (not one page) as CSV, JSONL, BibTeX or RIS, for the web's
-/export and the CLI's `query --format`. The engine's pages of 100 are walked up to MAX_EXPORT
+"""Exporting a WHOLE result set (not one page) as CSV, JSONL, BibTeX, RIS or GB/T 7714 text, for
+the web's /export and the CLI's `query --format`, and a collected list of paragraphs (`write`). The engine's pages of 100 are walked up to MAX_EXPORT
 hits; past that the export stops and says so."""
 
 from __future__ import annotations
@@ -70,15 +70,24 @@ FORMATS: dict[str, tuple[str, str, Callable[[list[Hit], Callable[[str], str]], b
                lambda hits, url: "\n".join(bibtex(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris",
             lambda hits, url: "".join(ris(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
+    "gbt": ("text/plain; charset=utf-8", "txt",
+            lambda hits, url: "".join(f"[{i}] {gbt7714(h.paragraph, url(h.paragraph.id))}\n" for i, h in enumerate(hits, 1)).encode("utf-8")),
 }
+
+
+def write(hits: list[Hit], fmt: str, url: Callable[[str], str]) -> tuple[bytes, str, str]:
+    """(body, mimetype, file extension) of these hits in `fmt`."""
+    if fmt not in FORMATS:
+        raise BadInput(f"导出格式（format）应为 {' / '.join(FORMATS)} 之一，而不是 {fmt!r}。")
+    mimetype, extension, writer = FORMATS[fmt]
+    return writer(hits, url), mimetype, extension
 
 
 def export(engine: Engine, request: SearchRequest, fmt: str, url: Callable[[str], str], cap: int | None = None) -> Export:
     """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT); `url(id)` makes a
     paragraph's permalink (absolute on the web)."""
-    if fmt not in FORMATS:
-        raise BadInput(f"导出格式（format）应为 {' / '.join(FORMATS)} 之一，而不是 {fmt!r}。")
-    mimetype, extension, write = FORMATS[fmt]
+    write(hits=[], fmt=fmt, url=url)  # an unknown format is refused before any search runs
     hits, total = all_hits(engine, request, MAX_EXPORT if cap is None else cap)
-    return Export(write(hits, url), mimetype, extension, len(hits), total)
+    body, mimetype, extension = write(hits, fmt, url)
+    return Export(body, mimetype, extension, len(hits), total)
 

@@ -22,6 +22,7 @@ PAGES = {
     "paragraph": f"/p/2020-ch4-0177?q={quote('科创板')}",
     "compare": f"/compare?q={quote('科创板')}",
     "reader": f"/r/2020-ch4?q={quote('科创板')}",
+    "collection": "/collection?id=2020-ch4-0177&id=2019-ch4-1088",
     "error": f"/search?q={quote('科创板')}&page=0",
     "not-found": "/p/no-such-paragraph",
 }

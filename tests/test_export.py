@@ -80,7 +80,7 @@ def test_past_the_cap_the_export_stops_and_says_so(client, monkeypatch):
     assert "（最多 30 条）" in page
 
 
-@pytest.mark.parametrize("query, message", [("format=xls&q=科技", "导出格式（format）应为 csv / jsonl / bibtex / ris"),
+@pytest.mark.parametrize("query, message", [("format=xls&q=科技", "导出格式（format）应为 csv / jsonl / bibtex / ris / gbt"),
                                              ("format=csv&q=科技&year=20x0", "四位数字")])
 def test_bad_export_requests_are_400_with_a_message(client, query, message):
     response = client.get(f"/export?{query}")

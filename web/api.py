@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from report_search.search.citation import citation, gbt7714
+from report_search.search.citation import bibtex, citation, gbt7714, ris
 from report_search.search.compare import compare
 from report_search.search.engine import Hit
 from report_search.search.highlight import highlight
@@ -126,6 +126,29 @@ def chapter(report: str):
         known = "、".join(r.slug for r in engine().corpus.reports)
         return error_response(404, f"没有名为 {report!r} 的报告章节。可选：{known}。", "not_found")
     return jsonify(data)
+
+
+MAX_COLLECTED = 500
+
+
+def collected(ids: list[str]) -> tuple[list[Hit], list[str]]:
+    """The paragraphs of a 引用清单 in its order (repeats once), and the ids that are unknown."""
+    e = engine()
+    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))[:MAX_COLLECTED]
+    hits = [Hit(p, 0.0, highlight(p.text, [])) for i in wanted if (p := e.paragraph(i)) is not None]
+    return hits, [i for i in wanted if e.paragraph(i) is None]
+
+
+@api.get("/api/citations")
+def citations():
+    """Citations of the given paragraphs (?id=…&id=…), in that order, in every form."""
+    hits, unknown = collected(request.args.getlist("id"))
+    items = []
+    for hit in hits:
+        p, url = hit.paragraph, url_for("pages.paragraph", pid=hit.paragraph.id, _external=True)
+        items.append({"id": p.id, "year": p.year, "section": p.section, "text": p.text, "url": url, "citation": citation(p, url),
+                      "citation_gbt7714": gbt7714(p, url), "bibtex": bibtex(p, url), "ris": ris(p, url)})
+    return jsonify({"items": items, "unknown": unknown})
 
 
 @api.get("/api/openapi.json")

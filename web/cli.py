@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", default="", help="page number, from 1")
     p.add_argument("--per-page", default="", help="hits per page, 1–100 (default 10)")
     p.add_argument("--json", action="store_true", help="the web API's JSON")
-    p.add_argument("--format", choices=list(FORMATS), help="export the WHOLE result set (not one page) as CSV, JSONL, BibTeX or RIS")
+    p.add_argument("--format", choices=list(FORMATS), help="export the WHOLE result set (not one page) as CSV, JSONL, BibTeX, RIS or GB/T 7714 text")
     p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.set_defaults(func=cmd_query)

@@ -107,6 +107,15 @@ def spec() -> dict:
                     },
                 }
             },
+            "/api/citations": {
+                "get": {
+                    "summary": "Citations of collected paragraphs, in the order given (JSON twin of /collection)",
+                    "parameters": [{"name": "id", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+                                    "style": "form", "explode": True, "description": "paragraph ids; repeat (at most 500)"}],
+                    "responses": {"200": {"description": "items [{id, year, section, text, url, citation, citation_gbt7714, bibtex, ris}] "
+                                                         "and unknown [ids not found]", "content": {"application/json": {}}}},
+                }
+            },
             "/api/compare": {
                 "get": {
                     "summary": "Compare editions: the same search once per edition (JSON twin of /compare)",
@@ -130,7 +139,7 @@ def spec() -> dict:
                         *[p for p in search_parameters if p["name"] not in ("page", "per_page")],
                         {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS), "default": "csv"},
                          "description": "csv (UTF-8 with BOM; columns " + ", ".join(CSV_COLUMNS) + "), jsonl (one hit per line), "
-                                        "bibtex (@report entries), ris (TY RPRT records)"},
+                                        "bibtex (@report entries), ris (TY RPRT records), gbt (numbered GB/T 7714 references, plain text)"},
                     ],
                     "responses": {
                         "200": {"description": "An attachment named for the query and the day",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.citation import citation
+from report_search.search.citation import citation, gbt7714
 from report_search.search.highlight import highlight
 from report_search.search.query import parse
 from report_search.search import export as export_formats
@@ -13,7 +16,7 @@ from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, BadInput, SearchRequest
 
 from .engines import engine
-from .api import chapter_json, compare_json, paragraph_json
+from .api import chapter_json, collected, compare_json, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -78,6 +81,33 @@ def reader(report: str):
                            api_link=url_for("api.chapter", report=report, q=data["query"] or None))
 
 
+@pages.get("/collection")
+def collection():
+    """The 引用清单: the paragraphs collected in this browser (their ids in the URL, put there by
+    the page's script from localStorage), in order, with all their citations at once."""
+    hits, unknown = collected(request.args.getlist("id"))
+    ids = [h.paragraph.id for h in hits]
+    return render_template(
+        "collection.html", hits=hits, unknown=unknown, ids=ids,
+        gbt=[gbt7714(h.paragraph, url_for("pages.paragraph", pid=h.paragraph.id, _external=True)) for h in hits],
+        download=lambda fmt: url_for("pages.collection_download", id=ids, format=fmt),
+        api_link=url_for("api.citations", id=ids),
+    )
+
+
+@pages.get("/collection/download")
+def collection_download():
+    """All the collected paragraphs' citations in one file (gbt, bibtex, ris, csv, jsonl)."""
+    hits, _ = collected(request.args.getlist("id"))
+    if not hits:
+        raise BadInput("引用清单是空的：先在结果或段落页上勾选“收入引用清单”，再来下载。")
+    body, mimetype, extension = export_formats.write(
+        hits, request.args.get("format", "gbt"), lambda pid: url_for("pages.paragraph", pid=pid, _external=True))
+    response = Response(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = _attachment(f"引用清单-{date.today().isoformat()}", extension)
+    return response
+
+
 @pages.get("/compare")
 def compare():
     """One column per edition for the same search: count, top hits, a link to all of them."""
@@ -88,18 +118,13 @@ def compare():
 @pages.get("/export")
 def export():
     """The whole result set of a search (same parameters as /search) as a download."""
-    from datetime import date
-    from urllib.parse import quote
-
     chosen = export_formats.export(
         engine(), read(request.args), request.args.get("format", "csv"),
         lambda pid: url_for("pages.paragraph", pid=pid, _external=True),
     )
     stem = "-".join(filter(None, ["报告检索", request.args.get("q", "").strip()[:40], date.today().isoformat()]))
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
-    response = Response(chosen.body, mimetype=chosen.mimetype.split(";")[0], content_type=chosen.mimetype)
-    ascii_name = f"report-search-{date.today().isoformat()}.{chosen.extension}"
-    response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stem)}.{chosen.extension}"
+    response = Response(chosen.body, content_type=chosen.mimetype)
+    response.headers["Content-Disposition"] = _attachment(stem, chosen.extension)
     response.headers["X-Export-Count"] = str(chosen.count)
     response.headers["X-Export-Total"] = str(chosen.total)
     if chosen.truncated:
@@ -132,6 +157,12 @@ def paragraph(pid: str):
         raw=raw,
         back=_local_results_link(request.args.get("back", "")),
     )
+
+
+def _attachment(stem: str, extension: str) -> str:
+    """A download's Content-Disposition: an ASCII name, and the Chinese one (RFC 5987)."""
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)
+    return f"attachment; filename=\"report-search-{date.today().isoformat()}.{extension}\"; filename*=UTF-8''{quote(stem)}.{extension}"
 
 
 def _zero_help(results: Results) -> dict:
