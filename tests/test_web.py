@@ -293,3 +293,11 @@ def test_the_source_box_reads_as_text_with_the_query_marked_and_the_raw_lines_ke
     api = client.get("/api/paragraphs/2020-ch4-0177").get_json()
     assert api["citation"].endswith(" http://localhost/p/2020-ch4-0177")
     assert api["citation_gbt7714"].endswith("http://localhost/p/2020-ch4-0177.") and "[R/OL]" in api["citation_gbt7714"]
+
+
+def test_every_citation_the_site_gives_ends_with_the_permalink(client):
+    hits = client.get("/api/search?q=科创板").get_json()["hits"]
+    assert hits and all(h["citation"].endswith(f" http://localhost/p/{h['id']}") for h in hits)
+    html = client.get("/search?q=科创板").get_data(as_text=True)
+    cites = re.findall(r'<p class="cite">(.*?)</p>', html)
+    assert cites and all(re.search(r" http://localhost/p/[\w-]+$", c) for c in cites)

@@ -18,9 +18,17 @@ from .params import read, url_args
 api = Blueprint("api", __name__)
 
 
+def permalink_url(pid: str) -> str:
+    """A paragraph's absolute permalink: what every citation this site gives ends with."""
+    return url_for("pages.paragraph", pid=pid, _external=True)
+
+
 @api.get("/api/search")
 def search():
-    return jsonify(engine().search(read(request.args)).to_json())
+    body = engine().search(read(request.args)).to_json()
+    for hit in body["hits"]:  # citations that travel: with the absolute permalink
+        hit["citation"] = f"{hit['citation']} {permalink_url(hit['id'])}"
+    return jsonify(body)
 
 
 def paragraph_json(pid: str, q: str = "") -> dict | None:
@@ -39,7 +47,7 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
     data.update(
         number=p.number,
-        citation=citation(p, absolute := url_for("pages.paragraph", pid=p.id, _external=True)),
+        citation=citation(p, absolute := permalink_url(p.id)),
         citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
         next=after.id if after else None,
@@ -145,7 +153,7 @@ def citations():
     hits, unknown = collected(request.args.getlist("id"))
     items = []
     for hit in hits:
-        p, url = hit.paragraph, url_for("pages.paragraph", pid=hit.paragraph.id, _external=True)
+        p, url = hit.paragraph, permalink_url(hit.paragraph.id)
         items.append({"id": p.id, "year": p.year, "section": p.section, "text": p.text, "url": url, "citation": citation(p, url),
                       "citation_gbt7714": gbt7714(p, url), "bibtex": bibtex(p, url), "ris": ris(p, url)})
     return jsonify({"items": items, "unknown": unknown})

@@ -16,7 +16,7 @@ from report_search.search.engine import Results
 from report_search.search.request import SORT_LABELS, SORTS, BadInput, SearchRequest
 
 from .engines import engine
-from .api import chapter_json, collected, compare_json, paragraph_json
+from .api import chapter_json, collected, compare_json, paragraph_json, permalink_url
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -63,7 +63,7 @@ def search():
         export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
         export_cap=export_formats.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
-        cite=citation,
+        cite=lambda p: citation(p, permalink_url(p.id)),
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
@@ -89,7 +89,7 @@ def collection():
     ids = [h.paragraph.id for h in hits]
     return render_template(
         "collection.html", hits=hits, unknown=unknown, ids=ids,
-        gbt=[gbt7714(h.paragraph, url_for("pages.paragraph", pid=h.paragraph.id, _external=True)) for h in hits],
+        gbt=[gbt7714(h.paragraph, permalink_url(h.paragraph.id)) for h in hits],
         download=lambda fmt: url_for("pages.collection_download", id=ids, format=fmt),
         api_link=url_for("api.citations", id=ids),
     )
@@ -102,7 +102,7 @@ def collection_download():
     if not hits:
         raise BadInput("引用清单是空的：先在结果或段落页上勾选“收入引用清单”，再来下载。")
     body, mimetype, extension = export_formats.write(
-        hits, request.args.get("format", "gbt"), lambda pid: url_for("pages.paragraph", pid=pid, _external=True))
+        hits, request.args.get("format", "gbt"), permalink_url)
     response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = _attachment(f"引用清单-{date.today().isoformat()}", extension)
     return response
@@ -120,7 +120,7 @@ def export():
     """The whole result set of a search (same parameters as /search) as a download."""
     chosen = export_formats.export(
         engine(), read(request.args), request.args.get("format", "csv"),
-        lambda pid: url_for("pages.paragraph", pid=pid, _external=True),
+        permalink_url,
     )
     stem = "-".join(filter(None, ["报告检索", request.args.get("q", "").strip()[:40], date.today().isoformat()]))
     response = Response(chosen.body, content_type=chosen.mimetype)
