@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench_web import percentile  # the same folder: `python benchmarks/bench_load.py` puts it on the path
 from report_search.index.corpus import load_corpus
 from report_search.index.parse import parse_corpus
 
@@ -76,11 +77,6 @@ def rss_kib(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process, in KiB."""
     status = Path(f"/proc/{pid}/status").read_text()
     return tuple(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) for key in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def start_server(threads: int) -> tuple[subprocess.Popen, str, int]:

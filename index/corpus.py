@@ -12,6 +12,7 @@ import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # The folder holding index/, search/, web/ and corpus/: the checkout, or report_search/ in
@@ -59,8 +60,9 @@ class Report:
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
+        """Split once: the paragraph page reads a report's lines on every request."""
         return split_lines(self.text)
 
     @property

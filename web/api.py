@@ -143,8 +143,9 @@ def collected(ids: list[str]) -> tuple[list[Hit], list[str]]:
     """The paragraphs of a 引用清单 in its order (repeats once), and the ids that are unknown."""
     e = engine()
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))[:MAX_COLLECTED]
-    hits = [Hit(p, 0.0, highlight(p.text, [])) for i in wanted if (p := e.paragraph(i)) is not None]
-    return hits, [i for i in wanted if e.paragraph(i) is None]
+    found = {i: e.paragraph(i) for i in wanted}
+    hits = [Hit(p, 0.0, highlight(p.text, [])) for p in found.values() if p is not None]
+    return hits, [i for i, p in found.items() if p is None]
 
 
 @api.get("/api/citations")

@@ -59,6 +59,7 @@ def _array_param(name: str, description: str) -> dict:
 
 def spec() -> dict:
     error = {"$ref": "#/components/schemas/Error"}
+    unavailable = {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}}
     search_parameters = [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
          "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
@@ -87,7 +88,7 @@ def spec() -> dict:
                     "responses": {
                         "200": {"description": "Results", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
                         "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
-                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
+                        "503": unavailable,
                     },
                 }
             },
@@ -124,7 +125,7 @@ def spec() -> dict:
                     "responses": {
                         "200": {"description": "One entry per edition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comparison"}}}},
                         "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": error}}},
-                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
+                        "503": unavailable,
                     },
                 }
             },
@@ -158,7 +159,7 @@ def spec() -> dict:
                     "responses": {
                         "200": {"description": "The paragraph", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Paragraph"}}}},
                         "404": {"description": "Unknown id", "content": {"application/json": {"schema": error}}},
-                        "503": {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}},
+                        "503": unavailable,
                     },
                 }
             },
