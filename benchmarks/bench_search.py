@@ -2,6 +2,7 @@
 
     python benchmarks/bench_search.py                 # 1×, 10×, 100×
     python benchmarks/bench_search.py --scales 1 10   # quicker
+    python benchmarks/bench_search.py --baseline benchmarks/results/FILE   # + ratios against a saved run
 
 For each scale the corpus paragraphs are replicated (unique ids, same text) and indexed; then
 ~300 queries — realistic keywords and random substrings of the text (fixed seed) — run on a warm
@@ -9,13 +10,22 @@ engine, top 10 with facets and highlights, each query's first run timed (no resu
 The same queries run as a brute-force scan of the folded paragraph texts in the same process
 (matching only: no ranking, facets or snippets, query parsing not timed): the ratio column is
 engine p50 / scan p50 (below 1 means the index is faster). Index size is shown against the
-paragraph text (UTF-8, ×text) and against the report files it was parsed from (×files).
+paragraph text (UTF-8, ×text) and against the report files it was parsed from (×files); RSS is
+the process's peak resident memory after the scale has run.
+
+Also in the same run, the naive Whoosh design: jieba's ChineseAnalyzer on the text and Whoosh's
+default QueryParser, top 10 (no facets or snippets). It misses what jieba does not cut as a
+word, so its recall is reported too: of all (query, paragraph) pairs the brute-force scan finds
+over the text, the share it finds. `--baseline` reads a table this script printed before (for
+the engine before a change, run on the same machine in the same session) and adds the ratio of
+each scale's p50 to that run's.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,6 +35,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+
+from jieba.analyse import ChineseAnalyzer
+from whoosh import fields as wf
+from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
 
 from report_search.index.analysis import fold
 from report_search.index.build import build
@@ -61,12 +76,36 @@ def queries(paragraphs, n_random: int, seed: int) -> list[str]:
     return out
 
 
-def scan(folded: list[str], needles: list[str]) -> int:
+def scan(folded: list[str], needles: list[str]) -> list[int]:
     """Brute force: the paragraphs whose folded text has every needle, narrowed needle by needle."""
-    texts = folded
+    docs = range(len(folded))
     for needle in needles:
-        texts = [t for t in texts if needle in t]
-    return len(texts)
+        docs = [d for d in docs if needle in folded[d]]
+    return list(docs)
+
+
+def naive(paragraphs, qs: list[str], expected: list[list[int]], folder: Path) -> dict:
+    """The textbook Whoosh design: jieba's ChineseAnalyzer + the default QueryParser, timed over
+    the same queries (top 10), and its recall against the brute-force sets."""
+    schema = wf.Schema(n=wf.STORED, text=wf.TEXT(analyzer=ChineseAnalyzer()))
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = ix.writer(limitmb=512)
+    for d, p in enumerate(paragraphs):
+        writer.add_document(n=d, text=p.text)
+    writer.commit()
+    parser = QueryParser("text", schema)
+    times, found, wanted = [], 0, 0
+    with ix.searcher() as searcher:
+        for q, want in zip(qs, expected):
+            t = time.perf_counter()
+            searcher.search(parser.parse(q), limit=10)
+            times.append((time.perf_counter() - t) * 1000)
+            if want:
+                got = {hit["n"] for hit in searcher.search(parser.parse(q), limit=None)}
+                found += len(got & set(want))
+                wanted += len(want)
+    return {"p50": statistics.median(times), "p99": percentile(times, 99), "recall": found / max(1, wanted)}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -99,11 +138,17 @@ def run_scale(scale: int, base, corpus, qs: list[str], warmup: list[str], workdi
         engine.search(q)
         engine_ms.append((time.perf_counter() - t) * 1000)
     folded = [fold(p.text) for p in replicated]
+    expected = []
     for q in qs:
-        needles = [part for clause in parse(q).clauses for part in clause.parts]  # parsing not timed
+        parsed = parse(q)
+        needles = [part for clause in parsed.clauses for part in clause.parts]  # parsing not timed
         t = time.perf_counter()
-        scan(folded, needles)
+        docs = scan(folded, needles)
         scan_ms.append((time.perf_counter() - t) * 1000)
+        # recall is judged on plain AND queries (no OR, exclusion or filter to read differently)
+        plain = len(parsed.groups) == len(parsed.clauses) and not parsed.excluded and not parsed.filters
+        expected.append(docs if plain else [])
+    textbook = naive(replicated, qs, expected, workdir / f"naive{scale}")
     return {
         "scale": scale,
         "paragraphs": len(replicated),
@@ -117,7 +162,19 @@ def run_scale(scale: int, base, corpus, qs: list[str], warmup: list[str], workdi
         "p99": percentile(engine_ms, 99),
         "scan_p50": statistics.median(scan_ms),
         "scan_p99": percentile(scan_ms, 99),
+        "naive": textbook,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def read_baseline(path: Path) -> dict[int, float]:
+    """scale -> p50 ms from a table this script printed (its first rows)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = line.split()
+        if cells and cells[0].endswith("×") and cells[0][:-1].isdigit():
+            out[int(cells[0][:-1])] = float(cells[7])
+    return out
 
 
 def cold_cli(index_dir: Path, runs: int = 5) -> float:
@@ -139,7 +196,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--random", type=int, default=240, help="random substring queries (default 240)")
+    parser.add_argument("--baseline", type=Path, help="a table printed by an earlier run, for p50 ratios")
     args = parser.parse_args()
+    before = read_baseline(args.baseline) if args.baseline else {}
 
     corpus = load_corpus()
     base = parse_corpus(corpus)
@@ -149,17 +208,21 @@ def main() -> None:
     print(f"{len(qs)} queries ({len(KEYWORDS)} keywords + {args.random} random substrings), top 10 with facets and highlights")
     header = (
         f"{'scale':>5} {'paras':>7} {'build s':>8} {'chars/s':>9} {'index MB':>9} {'×text':>6} {'×files':>6} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'scan p50':>9} {'scan p99':>9} {'p50 ratio':>9}"
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'scan p50':>9} {'scan p99':>9} {'p50 ratio':>9} "
+        f"{'naive p50':>9} {'naive p99':>9} {'recall':>6} {'RSS MB':>7} {'vs before':>9}"
     )
     print(header)
     print("-" * len(header))
     try:
         for scale in args.scales:
             r = run_scale(scale, base, corpus, qs, warmup, workdir)
+            vs = f"{r['p50'] / before[scale]:.2f}×" if scale in before else "–"
             print(
                 f"{r['scale']:>4}× {r['paragraphs']:>7} {r['build_s']:>8.1f} {r['chars_per_s']:>9.0f} "
                 f"{r['index_mb']:>9.1f} {r['ratio_text']:>6.1f} {r['ratio_corpus']:>6.1f} {r['p50']:>7.2f} {r['p95']:>7.2f} "
-                f"{r['p99']:>7.2f} {r['scan_p50']:>9.2f} {r['scan_p99']:>9.2f} {r['p50'] / r['scan_p50']:>9.2f}",
+                f"{r['p99']:>7.2f} {r['scan_p50']:>9.2f} {r['scan_p99']:>9.2f} {r['p50'] / r['scan_p50']:>9.2f} "
+                f"{r['naive']['p50']:>9.2f} {r['naive']['p99']:>9.2f} {r['naive']['recall']:>6.1%} {r['rss_mb']:>7.0f} "
+                f"{vs:>9}",
                 flush=True,
             )
         if 1 in args.scales:

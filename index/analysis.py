@@ -6,10 +6,10 @@ report terms of `corpus/userdict.txt`, and the two token streams the index is bu
 - words: jieba words of the folded text, for BM25 ranking;
 - grams: every character and every pair of adjacent characters of the folded text, so that
   any substring of any length has index terms that every paragraph containing it also has
-  (candidates), which are then checked against the stored text (exact, never missing);
-  stored by grams.py.
+  (candidates), which are then checked against the stored text (exact, never missing).
 
-The Whoosh tokenizer class stays importable by this name: Whoosh pickles it into the index.
+Both are Whoosh tokenizers; their classes stay importable by these names: Whoosh pickles them
+into the index's schema.
 """
 
 from __future__ import annotations
@@ -105,14 +105,34 @@ def gram_keys(folded: str) -> list[str]:
 
 
 class WordTokenizer(Tokenizer):
-    """jieba words as a Whoosh tokenizer, for the `words` field (frequencies only). Bare
-    numbers and single characters are left out: the gram table finds and counts them, and
-    as Whoosh terms (~170 bytes each) they would cost a sixth of the index."""
+    """jieba words as a Whoosh tokenizer, for the `words` and `title` fields (more-like-this,
+    key terms, spelling suggestions). Bare numbers and single characters are left out: the
+    gram field finds and counts them, and as Whoosh terms (~170 bytes each) they would cost a
+    sixth of the index."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         stream = (w for w, _, _ in words(value) if len(w) > 1 and not _NUMBER.fullmatch(w)) if tokenize else iter([value])
+        for pos, text in enumerate(stream):
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+class GramTokenizer(Tokenizer):
+    """The `grams` field: every character and adjacent pair of the folded text (char_grams),
+    each distinct gram once per document. Matching needs only which documents hold a gram
+    (Existence postings); counts and positions come from the stored text when a candidate
+    is verified, so they are not indexed twice."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stream = dict.fromkeys(char_grams(fold(value))) if tokenize else (value,)
         for pos, text in enumerate(stream):
             token.text, token.boost, token.stopped = text, 1.0, False
             if keeporiginal:

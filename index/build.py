@@ -36,8 +36,6 @@ import platformdirs
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
-from . import grams
-from .analysis import fold
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
@@ -227,7 +225,6 @@ def build(
             for p in bar:
                 writer.add_document(**document(p))
             writer.commit()
-            grams.write(partial, [fold(p.text) for p in records])
             meta = {
                 "fingerprint": fingerprint(corpus),
                 "schema_version": SCHEMA_VERSION,

@@ -1,15 +1,21 @@
-"""The Whoosh schema: one document per paragraph record."""
+"""The Whoosh schema: one document per paragraph record.
+
+Every posting the search reads is in this schema: `grams` (characters and character pairs,
+for exact-substring candidates), `words` and `title` (jieba words, for more-like-this, key
+terms and spelling suggestions) and the filter fields year / section / themes / districts /
+kind. The text and the title are stored and verified against, never re-derived.
+"""
 
 from __future__ import annotations
 
-from whoosh import fields
+from whoosh import fields, formats
 
-from .analysis import WordTokenizer
+from .analysis import GramTokenizer, WordTokenizer, words
 from .corpus import Report
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def make_schema() -> fields.Schema:
@@ -17,7 +23,8 @@ def make_schema() -> fields.Schema:
         id=fields.STORED,  # looked up in memory (Engine.by_id); as a Whoosh term it costs ~170 B
         order=fields.STORED,  # = the document number: documents are added in corpus order
         year=fields.NUMERIC(stored=True),
-        section=fields.ID(stored=True),
+        section=fields.ID(stored=True),  # "4.4 优化科技金融生态"
+        section_number=fields.ID,  # "4.4": the section: filter
         heading=fields.STORED,
         number=fields.STORED,
         themes=fields.KEYWORD(stored=True, commas=True),
@@ -26,9 +33,17 @@ def make_schema() -> fields.Schema:
         text=fields.STORED,
         line_start=fields.STORED,
         line_end=fields.STORED,
-        # Ranked jieba words (BM25F), no positions needed: exact matching uses grams.py.
+        # The exact jieba word count: Whoosh keeps field lengths as a lossy byte, BM25 needs it true.
+        length=fields.STORED,
+        grams=fields.FieldType(formats.Existence(), GramTokenizer(), scorable=False),
         words=fields.TEXT(analyzer=WordTokenizer(), phrase=False),
+        title=fields.TEXT(analyzer=WordTokenizer(), phrase=False, stored=False),
     )
+
+
+def title(p: Paragraph) -> str:
+    """What a record is filed under, matched and weighted as its own field: section + sub-heading."""
+    return f"{p.section} {p.heading}".strip()
 
 
 def document(p: Paragraph) -> dict:
@@ -38,6 +53,7 @@ def document(p: Paragraph) -> dict:
         "order": p.order,
         "year": p.year,
         "section": p.section,
+        "section_number": p.section.split(" ", 1)[0],
         "heading": p.heading,
         "number": p.number,
         "themes": ",".join(p.themes),
@@ -46,7 +62,10 @@ def document(p: Paragraph) -> dict:
         "text": p.text,
         "line_start": p.line_start,
         "line_end": p.line_end,
+        "length": sum(1 for _ in words(p.text)),
+        "grams": p.text,
         "words": p.text,
+        "title": title(p),
     }
 
 

@@ -10,12 +10,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from report_search.index import bitset
+from whoosh import query as wq
+
 from report_search.index.corpus import Corpus, nfkc
 
 from .request import BadInput
 
 FACETS = ("year", "theme", "district")
+FIELDS = {"year": "year", "theme": "themes", "district": "districts"}  # facet -> Whoosh field
 
 
 class FilterError(BadInput):
@@ -30,6 +32,11 @@ class Filters:
 
     def selected(self, facet: str) -> tuple:
         return getattr(self, facet)
+
+    def query(self, facet: str) -> wq.Query:
+        """One facet's selection as a Whoosh filter query: any chosen value (Every if none)."""
+        chosen = self.selected(facet)
+        return wq.Or([wq.Term(FIELDS[facet], v) for v in chosen]) if chosen else wq.Every()
 
     def to_json(self) -> dict:
         return {"year": list(self.year), "theme": list(self.theme), "district": list(self.district)}
@@ -72,41 +79,35 @@ def merge(a: Filters, b: Filters) -> Filters:
 
 
 class FacetIndex:
-    """For every facet value, the bitset of documents carrying it (built once per engine)."""
+    """For every facet value, the bitset of documents carrying it: Whoosh's postings of the
+    facet fields (searcher.allowed), read once per engine."""
 
-    def __init__(self, values: dict[str, Sequence[Iterable]], size: int) -> None:
-        """`values[facet][d]` lists the values document d carries for that facet."""
-        self.size = size
-        self.masks: dict[str, dict] = {}
-        for facet in FACETS:
-            members: dict = {}
-            for d, carried in enumerate(values[facet]):
-                for value in carried:
-                    members.setdefault(value, []).append(d)
-            self.masks[facet] = {v: bitset.from_ids(ds, size) for v, ds in members.items()}
+    def __init__(self, searcher, order: dict[str, Sequence]) -> None:
+        """`order[facet]` lists the values the corpus knows for that facet."""
+        self.searcher = searcher
+        self.masks: dict[str, dict] = {
+            facet: {v: m for v in order[facet] if (m := searcher.allowed(wq.Term(FIELDS[facet], v)))} for facet in FACETS
+        }
 
-    def selection(self, facet: str, chosen: Sequence) -> int:
-        """Documents passing one facet's filter: any chosen value (all documents if none)."""
-        if not chosen:
-            return bitset.full(self.size)
-        mask = 0
-        for value in chosen:
-            mask |= self.masks[facet].get(value, 0)
-        return mask
-
-    def apply(self, matched: int, filters: Filters) -> tuple[int, dict[str, Counter]]:
-        """The documents passing every filter, and per facet the counts over the documents
-        that pass the *other* facets' filters."""
-        chosen = {facet: self.selection(facet, filters.selected(facet)) for facet in FACETS}
+    def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
+        """The documents passing every filter (and `allowed`, the filters that are no facet),
+        and per facet the counts over the documents that pass the *other* facets' filters."""
+        chosen = {facet: self.searcher.allowed(filters.query(facet)) for facet in FACETS}
         counts: dict[str, Counter] = {}
         for facet in FACETS:
-            base = matched
+            base = matched & allowed
             for other in FACETS:
                 if other != facet:
                     base &= chosen[other]
             counts[facet] = Counter({v: n for v, m in self.masks[facet].items() if (n := (base & m).bit_count())})
-        passing = matched & chosen["year"] & chosen["theme"] & chosen["district"]
-        return passing, counts
+        return matched & allowed & chosen["year"] & chosen["theme"] & chosen["district"], counts
+
+    def passing(self, filters: Filters, allowed: int) -> int:
+        """The documents every filter allows, whatever the query."""
+        out = allowed
+        for facet in FACETS:
+            out &= self.searcher.allowed(filters.query(facet))
+        return out
 
 
 def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence]) -> dict:

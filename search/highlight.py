@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from report_search.index.analysis import fold_with_offsets
+from report_search.index.analysis import fold, fold_with_offsets
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
@@ -65,20 +65,24 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def snippet(text: str, needles: list[str]) -> str:
+def snippet(text: str, needles: list[str], wholes: list[str] = ()) -> str:
     """About 100–160 characters around the best match, cut at sentence ends, escaped and marked.
 
-    The best match is the sentence holding the most distinct needles; neighbouring sentences
-    are added while they fit. A sentence longer than the window is cut around the match."""
+    The best match is the sentence holding a segmented term as typed (`wholes`: 技术合同, where
+    its words stand together), else the most distinct needles; neighbouring sentences are
+    added while they fit. A sentence longer than the window is cut around the match."""
     marks = spans(text, needles)
     if len(text) <= SNIPPET_MAX:
         return render(text, marks)
     sentences = _sentences(text)
+    folded = [fold(text[a:b]) for a, b in sentences] if wholes else []
 
-    def hits(bounds: tuple[int, int]) -> int:
-        return sum(1 for a, b in marks if a < bounds[1] and b > bounds[0])
+    def hits(i: int) -> tuple[int, int]:
+        lo, hi = sentences[i]
+        together = sum(1 for w in wholes if w in folded[i]) if wholes else 0
+        return together, sum(1 for a, b in marks if a < hi and b > lo)
 
-    best = max(range(len(sentences)), key=lambda i: (hits(sentences[i]), -i)) if marks else 0
+    best = max(range(len(sentences)), key=lambda i: (hits(i), -i)) if marks else 0
     lo, hi = sentences[best]
     if hi - lo > SNIPPET_MAX:  # one long sentence: a window around its first match
         first = next((a for a, b in marks if lo <= a < hi), lo)

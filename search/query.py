@@ -6,12 +6,16 @@
     "科技创新中心"          exactly this text
     科创板上市企业          segmented by jieba: 科创板 + 上市 + 企业, each must occur
     year:2020 theme:科技金融 district:闵行   filters (short and full district names)
+    section:4.4            only section 4.4 (of every edition)
 
 Every clause matches by substring of the folded text (NFKC, lower case), so a word is found
 inside longer words too (科创 in 科创板). A term typed in traditional characters also looks for
 its simplified form (長三角 → 长三角 OR 長三角), by OpenCC; the reports are in simplified Chinese. Any input parses: stray quotes, a lone OR, a lone "-"
-and unknown `field:` prefixes are read as text; only a filter with a bad value, or an input
-over MAX_LENGTH characters, is an error (QueryError, with a message for a person).
+and unknown `field:` prefixes are read as text (with a note saying so); only a filter with a bad
+value, or an input over MAX_LENGTH characters, is an error (QueryError, with a message for a person).
+
+`tree()` turns a parsed query into the Whoosh query that runs it (search/exact.py's `Exact`
+leaves under Whoosh's And / Or / AndNot / AndMaybe).
 """
 
 from __future__ import annotations
@@ -20,13 +24,19 @@ import re
 from dataclasses import dataclass, field
 
 import opencc
+from whoosh import query as wq
 
 from report_search.index.analysis import INVISIBLE, fold, words
 
+from .exact import Exact
+from .ranking import UNBROKEN_BONUS
 from .request import BadInput
 
 MAX_LENGTH = 200
-FILTER_FIELDS = {"year": "year", "theme": "theme", "district": "district", "年份": "year", "主题": "theme", "区": "district"}
+FILTER_FIELDS = {
+    "year": "year", "theme": "theme", "district": "district", "section": "section",
+    "年份": "year", "主题": "theme", "区": "district", "章节": "section",
+}
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -122,6 +132,10 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
                 continue
         raw = quoted if quoted is not None else bare
         if prefix:  # an unknown field: the whole token is text
+            if fold(prefix) in FILTER_FIELDS:
+                notes.append(f"筛选条件不能取反：-{prefix}:，已按文字排除")
+            else:
+                notes.append(f"未知的字段 {prefix}:，按文字检索（可用字段：year、theme、district、section）")
             raw = f"{prefix}:{raw}" if raw is not None else f"{prefix}:"
         if raw is None:
             continue
@@ -160,6 +174,25 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
         filters={k: tuple(v) for k, v in filters.items()},
         notes=tuple(notes),
     )
+
+
+def tree(query: Query) -> wq.Query:
+    """The Whoosh query for the text of a parsed query (filters aside): every group must
+    match (And), any clause of a group (Or), every part of a clause (And of Exact leaves),
+    plus UNBROKEN_BONUS where a segmented clause occurs as typed (AndMaybe); excluded clauses
+    removed (AndNot) from the same fields they would match. No terms: every document."""
+    groups = [wq.Or([_clause_tree(c) for c in group]) for group in query.groups]
+    positive = wq.And(groups) if groups else wq.Every()
+    if query.excluded:
+        positive = wq.AndNot(positive, wq.Or([Exact(c.text) for c in query.excluded]))
+    return positive.normalize()
+
+
+def _clause_tree(clause: Clause) -> wq.Query:
+    parts = wq.And([Exact(p) for p in clause.parts])
+    if len(clause.parts) > 1:
+        return wq.AndMaybe(parts, Exact(clause.text, score=UNBROKEN_BONUS))
+    return parts
 
 
 _converter: opencc.OpenCC | None = None

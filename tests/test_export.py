@@ -111,4 +111,4 @@ def test_export_a_csv_in_the_browser_and_read_it_back(new_page, server):
     path = download.value.path()
     assert download.value.suggested_filename.endswith(".csv")
     records = rows(open(path, "rb").read())
-    assert len(records) == shown and all("上海天文馆" in r["text"] for r in records)
+    assert len(records) == shown and all("上海天文馆" in r["text"] + r["heading"] + r["section"] for r in records)

@@ -41,7 +41,7 @@ def test_folding_ascii_and_full_width():
         ("   ", [], 0),
         ("\x00\x07科创\x1b板", ["科创", "板"], 0),  # control characters are spaces
         ("<script>alert(1)</script>", ["script", "alert", "1"], 0),
-        ("foo:bar", ["foo", "bar"], 0),  # unknown field: text
+        ("foo:bar", ["foo", "bar"], 1),  # unknown field: text, and a note says so
         ("，", [","], 0),  # punctuation alone is still searchable text (folded by NFKC)
     ],
 )

@@ -159,6 +159,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
     for note in results.notes:
         print(f"注意：{note}")
+    if results.suggestions:
+        print("您是不是要找：" + " · ".join(f"{s['query']}（{s['total']} 条）" for s in results.suggestions))
     for i, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
         p = hit.paragraph
         where = " · ".join(filter(None, [str(p.year), p.section, "、".join(p.districts)]))

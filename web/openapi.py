@@ -20,6 +20,8 @@ _PARAGRAPH_FIELDS = {
     "kind": {"type": "string", "enum": ["prose", "list", "table", "heading-only"]},
     "text": {"type": "string"},
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
+    "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
+    "section_html": {"type": "string", "description": "the section title, likewise"},
     "score": {"type": "number"},
     "citation": {"type": "string"},
     "url": {"type": "string", "description": "permalink path, /p/<id>"},
@@ -219,6 +221,13 @@ def spec() -> dict:
                         "terms": _STR_LIST,
                         "understood": {"type": "string"},
                         "notes": _STR_LIST,
+                        "sections": {"type": "array", "items": {"type": "string"}, "description": "section: filters typed in the query (4.4)"},
+                        "suggestions": {
+                            "type": "array",
+                            "description": "did you mean: corrected queries that find more, when this one finds little",
+                            "items": {"type": "object", "required": ["query", "total"],
+                                      "properties": {"query": {"type": "string"}, "total": {"type": "integer"}}},
+                        },
                         "sort": {"type": "string", "enum": list(SORTS)},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                         "facets": {

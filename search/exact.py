@@ -1,0 +1,75 @@
+"""The Whoosh query class Chinese needs: an exact string, found anywhere in the text or title.
+
+Whoosh's `Term` finds an indexed token and `Phrase` a run of tokens, but a Chinese reader
+types strings that cross jieba's word boundaries (科创 inside 科创板) or are no word at all.
+`Exact` is a `whoosh.query.Query` leaf: its matcher lists the documents whose folded text or
+title contains the string (candidates from the `grams` postings, verified against the stored
+text, see store.py), and scores them with the searcher's weighting model (ranking.py). It
+combines with Whoosh's own `And`, `Or`, `AndNot` and `AndMaybe` like any other leaf.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from whoosh import matching
+from whoosh.query import qcore
+
+
+class ExactMatcher(matching.ListMatcher):
+    """Whoosh's list matcher, skipping by bisection: a candidate list can be long and an
+    intersection skips through it many times."""
+
+    def skip_to(self, id):  # noqa: A002 (Whoosh API)
+        if not self.is_active():
+            raise matching.ReadTooFar
+        if id > self._ids[self._i]:
+            self._i = bisect_left(self._ids, id, self._i)
+
+    def copy(self):
+        return self.__class__(self._ids, scorer=self._scorer, position=self._i, all_weights=self._all_weights, term=self._term)
+
+
+class Exact(qcore.Query):
+    """Documents whose folded text or title contains `text`, exactly.
+
+    With `score` set the match adds that constant instead of a BM25F weight (the bonus for a
+    segmented term found unbroken)."""
+
+    def __init__(self, text: str, score: float | None = None, boost: float = 1.0) -> None:
+        self.text = text
+        self.score = score
+        self.boost = boost
+        self.fieldname = "text"
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.text!r}{'' if self.score is None else f', score={self.score}'})"
+
+    def __unicode__(self) -> str:
+        return f'"{self.text}"'
+
+    __str__ = __unicode__
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is self.__class__ and (other.text, other.score, other.boost) == (self.text, self.score, self.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__name__, self.text, self.score, self.boost))
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def terms(self, phrases: bool = False):
+        yield ("text", self.text)
+
+    def estimate_size(self, ixreader) -> int:
+        return ixreader.doc_count_all()  # unknown until verified; Whoosh only orders by it
+
+    def matcher(self, searcher, context=None):
+        ids = searcher.containing(self.text)
+        if not ids:
+            return matching.NullMatcher()
+        if self.score is not None:
+            return ExactMatcher(ids, all_weights=self.score * self.boost, term=("text", self.text))
+        scorer = searcher.weighting.scorer(searcher, "text", self.text, qf=self.boost)
+        return ExactMatcher(ids, scorer=scorer, term=("text", self.text))

@@ -1,0 +1,84 @@
+"""Ranking: Whoosh's BM25F, counted the way exact Chinese matching needs, and the sort orders.
+
+`ExactBM25F` is a `whoosh.scoring.BM25F` whose scorer counts a term by its occurrences as a
+string (so 科创 inside 科创板 counts), takes the document frequency exactly (the verified
+matches) and the paragraph's true jieba length, and weighs the two fields of BM25F: the text
+and the title (section + sub-heading, TITLE times). The arithmetic is Whoosh's `bm25`.
+
+Two rules sit on top of the score, as Whoosh sort facets (the collector orders by them):
+a record whose text holds more of the query's strings ranks first (so one that matches by its
+heading alone comes after every text match),
+and a record that is only a heading, figure label or caption weighs KIND_WEIGHT of its score,
+since prose that says more is what a reader wants to cite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from whoosh import scoring, sorting
+
+TITLE = 2.0  # a title occurrence counts as this many in the text
+UNBROKEN_BONUS = 2.0  # a segmented term found as typed (科创板上市企业), see query_tree()
+KIND_WEIGHT = {"heading-only": 0.5, "figure": 0.6, "caption": 0.6}  # prose, list, table: 1
+
+
+def idf(n: int, df: int) -> float:
+    """BM25's inverse document frequency, never negative."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def term_score(tf_text: int, tf_title: int, length: int, average: float, idf_: float, b: float, k1: float) -> float:
+    """One term's BM25F score for one document: Whoosh's bm25 over the text and title counts."""
+    tf = tf_text + TITLE * tf_title
+    return scoring.bm25(idf_, tf, length, average, b, k1) if tf else 0.0
+
+
+class ExactScorer(scoring.BaseScorer):
+    """Scores the current document of an ExactMatcher for one term."""
+
+    def __init__(self, searcher, text: str, b: float, k1: float, qf: float) -> None:
+        self.searcher = searcher
+        self.text = text
+        self.b, self.k1, self.qf = b, k1, qf
+        self.idf = idf(searcher.size, len(searcher.containing(text)))
+
+    def score(self, matcher) -> float:
+        s = self.searcher
+        d = matcher.id()
+        return self.qf * term_score(
+            s.texts[d].count(self.text), s.titles[d].count(self.text), s.lengths[d], s.average_length, self.idf, self.b, self.k1
+        )
+
+
+class ExactBM25F(scoring.BM25F):
+    """BM25F for Exact queries (search/exact.py); other fields score as Whoosh's BM25F does."""
+
+    use_final = True
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if fieldname == "text":
+            return ExactScorer(searcher, text, self.B, self.K1, qf)
+        return super().scorer(searcher, fieldname, text, qf)
+
+    def final(self, searcher, docnum, score):
+        return score * KIND_WEIGHT.get(searcher.paragraphs[docnum].kind, 1.0)
+
+
+def text_first(needles: Sequence[str]) -> sorting.FunctionFacet:
+    """Sort key: minus how many of the query's strings the record's own text holds (its parts,
+    and a segmented term as typed). A record that matches by its title alone holds none, so a
+    heading match never outranks the text that says it; and a text that holds every word of
+    the query ranks above one that leaves some to its heading."""
+
+    def key(searcher, docnum: int) -> int:
+        text = searcher.texts[docnum]
+        return -sum(1 for n in needles if n in text)
+
+    return sorting.FunctionFacet(key)
+
+
+def by_year(newest: bool) -> sorting.FunctionFacet:
+    """Newest or oldest edition first; within one, reading order (ties keep document order)."""
+    return sorting.FunctionFacet(lambda searcher, docnum: -searcher.paragraphs[docnum].year if newest else searcher.paragraphs[docnum].year)

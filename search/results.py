@@ -1,0 +1,79 @@
+"""What a search returns: hits and results, and their JSON shapes (the API's contract)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from report_search.index.paragraph import Paragraph
+
+from . import facets
+from .citation import citation, permalink
+from .query import Query
+
+
+@dataclass
+class Hit:
+    paragraph: Paragraph
+    score: float
+    snippet_html: str
+    heading_html: str = ""  # the sub-heading with the query's matches marked, when it has any
+    section_html: str = ""  # the same for the section title
+
+    def to_json(self) -> dict:
+        p = self.paragraph
+        data = p.to_json()
+        source = data.pop("source")
+        data.update(
+            snippet_html=self.snippet_html,
+            heading_html=self.heading_html,
+            section_html=self.section_html,
+            score=round(self.score, 4),
+            citation=citation(p),
+            url=permalink(p),
+            source=source,
+        )
+        return data
+
+
+@dataclass
+class Results:
+    query: str
+    parsed: Query
+    notes: list[str]  # how odd input was read, unknown filter values
+    filters: facets.Filters
+    sort: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict
+    within: tuple[str, ...] = ()  # terms searched within the results of `query`
+    expanded: bool = True  # synonyms were looked for too
+    sections: tuple[str, ...] = ()  # section: filters of the query text
+    suggestions: list[dict] = field(default_factory=list)  # did you mean: [{"query", "total"}]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "within": list(self.within),
+            "filters": self.filters.to_json(),
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "terms": self.parsed.terms,
+            "understood": self.parsed.describe(),
+            "notes": self.notes,
+            "sections": list(self.sections),
+            "suggestions": self.suggestions,
+            "sort": self.sort,
+            "hits": [h.to_json() for h in self.hits],
+            "facets": self.facets,
+        }

@@ -1,0 +1,121 @@
+"""Issue 10: every query is answered by Whoosh's searcher, through Whoosh's extension points.
+
+Expectations are read from the reports (file and lines named); the architecture checks make
+sure no second engine creeps back beside Whoosh."""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import quote
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from report_search.index.analysis import words
+from report_search.search.exact import Exact
+from report_search.search.query import parse, tree
+from report_search.search.ranking import TITLE, idf, term_score
+from report_search.search.request import SearchRequest
+
+
+def ids(engine, text: str, **kw) -> list[str]:
+    return [h.paragraph.id for h in engine.search(SearchRequest(text, per_page=100, **kw)).hits]
+
+
+# The query tree and the index ----------------------------------------------------------------
+
+def test_the_query_language_becomes_a_whoosh_tree():
+    assert tree(parse('"科技创新中心"')) == Exact("科技创新中心")
+    assert tree(parse("科创板 OR 长三角 -保险")) == wq.AndNot(
+        wq.Or([Exact("科创板"), Exact("长三角")]), Exact("保险")
+    )
+    segmented = tree(parse("科创板上市企业"))  # jieba's words, all required; the whole as a bonus
+    assert segmented == wq.AndMaybe(wq.And([Exact("科创板"), Exact("上市"), Exact("企业")]), Exact("科创板上市企业", score=2.0))
+    assert tree(parse("")) == wq.Every()
+
+
+def test_one_shared_whoosh_searcher_and_no_store_of_our_own(engine):
+    assert isinstance(engine.searcher, Searcher)
+    files = {f.name for f in engine.path.iterdir()}
+    assert not {"grams.bin"} & files
+    whooshs = files - {"meta.json", ".report-search-build"}  # the rest is Whoosh's: its TOC and segment
+    assert whooshs and all(re.fullmatch(r"_MAIN_\d+\.toc|MAIN_\w+\.seg|MAIN_WRITELOCK", name) for name in whooshs), whooshs
+    # the gram postings are Whoosh's: 馆 is a term of the grams field, listing the same paragraphs
+    reader = engine.searcher.reader()
+    assert set(reader.postings("grams", "天文").all_ids()) == {d for d, t in enumerate(engine.searcher.texts) if "天文" in t}
+
+
+def test_lengths_are_the_true_jieba_counts(engine):
+    for d in range(0, engine.size, 37):
+        assert engine.searcher.lengths[d] == max(1, sum(1 for _ in words(engine.paragraphs[d].text)))
+
+
+def test_term_score_is_whooshs_bm25_over_text_and_title():
+    # by hand: idf 2, tf 1 in the text + 1 in the title (×TITLE), length 10, average 20, B .75, K1 1.2
+    tf = 1 + TITLE
+    by_hand = 2 * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * 10 / 20))
+    assert math.isclose(term_score(1, 1, 10, 20.0, 2.0, 0.75, 1.2), by_hand)
+    assert term_score(0, 0, 10, 20.0, 2.0, 0.75, 1.2) == 0.0
+    assert math.isclose(idf(100, 1), math.log(1 + 99.5 / 1.5)) and idf(100, 100) > 0
+
+
+# Headings are searchable --------------------------------------------------------------------
+
+def test_a_heading_finds_the_paragraphs_it_titles(engine):
+    """corpus/2020-ch4.txt: the sub-heading at line 413 "推进大零号湾创新创业集聚区建设" titles the
+    paragraphs at 415–435; those at 419 (20多万平方米科创载体…) and 427 (华谊科创综合体…) never say 零号湾."""
+    found = ids(engine, "零号湾")
+    assert {"2020-ch4-0419", "2020-ch4-0427"} <= set(found)
+    hits = engine.search(SearchRequest("零号湾", per_page=100)).hits
+    in_text = [i for i, h in enumerate(hits) if "零号湾" in h.paragraph.text]
+    heading_only = [i for i, h in enumerate(hits) if "零号湾" not in h.paragraph.text]
+    assert heading_only and max(in_text) < min(heading_only)  # a text match ranks above a heading-only one
+    only = next(h for h in hits if h.paragraph.id == "2020-ch4-0419")
+    assert "<mark>零号湾</mark>" in only.heading_html and "<mark>" not in only.snippet_html
+    assert only.to_json()["heading_html"] == only.heading_html
+
+
+def test_exclusion_covers_the_heading_too(engine):
+    assert "2020-ch4-0419" in ids(engine, "科创载体")
+    assert "2020-ch4-0419" not in ids(engine, "科创载体 -零号湾")
+
+
+def test_words_together_rank_above_words_apart(engine):
+    """技术合同 (jieba: 技术 + 合同). corpus/2020-overview.txt line 64 says 全年技术合同成交额1815.3亿元;
+    corpus/2020-ch4.txt line 461 has 技术 and 合同 apart (…促成合同…)."""
+    assert parse("技术合同").clauses[0].parts == ("技术", "合同")
+    found = ids(engine, "技术合同")
+    assert found.index("2020-overview-0064") < found.index("2020-ch4-0461")
+    hit = next(h for h in engine.search("技术合同").hits if h.paragraph.id == "2020-overview-0064")
+    assert "<mark>技术合同</mark>成交额1815.3亿元" in hit.snippet_html
+
+
+# The query language says what it did ---------------------------------------------------------
+
+def test_section_filter(engine, paragraphs):
+    results = engine.search(SearchRequest("科技 section:4.4", per_page=100))
+    assert results.total == sum(1 for p in paragraphs if p.section.startswith("4.4 ") and ("科技" in p.text or "科技" in p.section + p.heading))
+    assert results.sections == ("4.4",) and all(h.paragraph.section.startswith("4.4 ") for h in results.hits)
+    odd = engine.search("科技 section:9.9")
+    assert any("没有 9.9 节" in n for n in odd.notes) and odd.total == engine.search("科技").total
+
+
+def test_an_unknown_field_is_text_with_a_note(engine):
+    results = engine.search("foo:科创板")
+    assert any("未知的字段 foo:" in n for n in results.notes)
+
+
+# Did you mean --------------------------------------------------------------------------------
+
+def test_did_you_mean_offers_a_spelling_that_finds_more(engine, client):
+    """上海天文官 is a typo of 上海天文馆 (corpus/2019-ch4.txt line 1088 and others)."""
+    results = engine.search("上海天文官")
+    assert results.total == 0
+    assert results.suggestions == [{"query": "上海天文馆", "total": engine.search("上海天文馆").total}]
+    api = client.get("/api/search?q=" + quote("上海天文官")).get_json()
+    assert api["suggestions"] == results.suggestions
+    html = client.get("/search?q=" + quote("上海天文官")).get_data(as_text=True)
+    assert "您是不是要找" in html and 'class="suggestion" href="/search?q=%E4%B8%8A%E6%B5%B7%E5%A4%A9%E6%96%87%E9%A6%86"' in html
+    assert engine.search("上海天文馆").suggestions == []  # found plenty: nothing to suggest
+    assert engine.search('"上海天文官"').suggestions == []  # a quoted phrase is what was meant
