@@ -104,39 +104,39 @@ def gram_keys(folded: str) -> list[str]:
     return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
 
 
-class WordTokenizer(Tokenizer):
+class _TermTokenizer(Tokenizer):
+    """A Whoosh tokenizer over a stream of term strings (`terms`); positions count terms."""
+
+    def terms(self, value: str) -> Iterator[str]:
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, text in enumerate(self.terms(value) if tokenize else (value,)):
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+class WordTokenizer(_TermTokenizer):
     """jieba words as a Whoosh tokenizer, for the `words` and `title` fields (more-like-this,
     key terms, spelling suggestions). Bare numbers and single characters are left out: the
     gram field finds and counts them, and as Whoosh terms (~170 bytes each) they would cost a
     sixth of the index."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stream = (w for w, _, _ in words(value) if len(w) > 1 and not _NUMBER.fullmatch(w)) if tokenize else iter([value])
-        for pos, text in enumerate(stream):
-            token.text, token.boost, token.stopped = text, 1.0, False
-            if keeporiginal:
-                token.original = text
-            if positions:
-                token.pos = start_pos + pos
-            yield token
+    def terms(self, value: str) -> Iterator[str]:
+        return (w for w, _, _ in words(value) if len(w) > 1 and not _NUMBER.fullmatch(w))
 
 
-class GramTokenizer(Tokenizer):
+class GramTokenizer(_TermTokenizer):
     """The `grams` field: every character and adjacent pair of the folded text (char_grams),
     each distinct gram once per document. Matching needs only which documents hold a gram
     (Existence postings); counts and positions come from the stored text when a candidate
     is verified, so they are not indexed twice."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stream = dict.fromkeys(char_grams(fold(value))) if tokenize else (value,)
-        for pos, text in enumerate(stream):
-            token.text, token.boost, token.stopped = text, 1.0, False
-            if keeporiginal:
-                token.original = text
-            if positions:
-                token.pos = start_pos + pos
-            yield token
+    def terms(self, value: str) -> Iterator[str]:
+        return iter(dict.fromkeys(char_grams(fold(value))))

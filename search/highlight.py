@@ -2,6 +2,11 @@
 
 Matches are found in the folded text (so ＧＶ finds gv) and drawn on the original characters.
 Everything but the <mark> tags is HTML-escaped: the corpus itself contains text like <div>.
+
+Kept beside whoosh.highlight rather than as a subclass of it: Whoosh's highlighter works from
+the analyzed tokens of one field, so over character grams it marks stray pairs outside a
+phrase (科技 inside 国家科技成果 for the query 科技成果转化) and its strict-phrase mode finds
+nothing for overlapping bigrams; the exact strings the search verified are what must be marked.
 """
 
 from __future__ import annotations
