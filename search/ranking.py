@@ -22,6 +22,7 @@ from whoosh import scoring, sorting
 TITLE = 2.0  # a title occurrence counts as this many in the text
 UNBROKEN_BONUS = 2.0  # a segmented term found as typed (科创板上市企业), see query_tree()
 KIND_WEIGHT = {"heading-only": 0.5, "figure": 0.6, "caption": 0.6}  # prose, list, table: 1
+LENGTH_FLOOR = 0.5  # a record shorter than this share of the average is scored as if it were that long
 
 
 def idf(n: int, df: int) -> float:
@@ -30,9 +31,11 @@ def idf(n: int, df: int) -> float:
 
 
 def term_score(tf_text: int, tf_title: int, length: int, average: float, idf_: float, b: float, k1: float) -> float:
-    """One term's BM25F score for one document: Whoosh's bm25 over the text and title counts."""
+    """One term's BM25F score for one document: Whoosh's bm25 over the text and title counts.
+    BM25 favours short records; below LENGTH_FLOOR of the average length it stops, since a
+    one-line label or timeline entry says less about a term than the prose around it."""
     tf = tf_text + TITLE * tf_title
-    return scoring.bm25(idf_, tf, length, average, b, k1) if tf else 0.0
+    return scoring.bm25(idf_, tf, max(length, LENGTH_FLOOR * average), average, b, k1) if tf else 0.0
 
 
 class ExactScorer(scoring.BaseScorer):

@@ -57,7 +57,18 @@ def test_term_score_is_whooshs_bm25_over_text_and_title():
     by_hand = 2 * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * 10 / 20))
     assert math.isclose(term_score(1, 1, 10, 20.0, 2.0, 0.75, 1.2), by_hand)
     assert term_score(0, 0, 10, 20.0, 2.0, 0.75, 1.2) == 0.0
+    # below half the average length a record scores as if it were half the average long
+    assert term_score(1, 0, 2, 20.0, 2.0, 0.75, 1.2) == term_score(1, 0, 10, 20.0, 2.0, 0.75, 1.2) > term_score(1, 0, 11, 20.0, 2.0, 0.75, 1.2)
     assert math.isclose(idf(100, 1), math.log(1 + 99.5 / 1.5)) and idf(100, 100) > 0
+
+
+# Prose that says more wins ------------------------------------------------------------------
+
+def test_prose_outranks_a_one_line_entry_on_the_same_news(engine):
+    """corpus/2021-ch4.txt: line 26 is the timeline entry "两院院士增选名单公布，上海12人当选"; line 37
+    is the paragraph that tells it (中科院选举产生65名院士 … 上海共12人当选, 其中 …)."""
+    top = [h.paragraph for h in engine.search("院士 当选").hits[:2]]
+    assert "上海共12人当选" in top[0].text and "两院院士增选名单公布" in top[1].text
 
 
 # Headings are searchable --------------------------------------------------------------------
