@@ -5,9 +5,9 @@ How a query runs:
 1. query.py parses what was typed and turns it into a Whoosh query tree (`tree`): `Exact`
    leaves (exact strings over text + title, exact.py) under Whoosh's And / Or / AndNot;
 2. the filters (year, theme, district, section) are Whoosh Term queries on their fields;
-3. one shared Whoosh searcher (store.py) runs the tree with Whoosh's sorting collector inside
-   our facet-counting collector (collect.py): BM25F scores from ranking.py, text matches
-   first; facet counts from every match, each facet ignoring its own selection;
+3. one shared Whoosh searcher (store.py) runs the tree with our collector (collect.py): the
+   matches in one go, facet counts from every match (each facet ignoring its own selection),
+   the allowed ones ranked by BM25F (ranking.py), text matches first;
 4. the page: snippets and heading highlights (highlight.py), citations, did-you-mean
    suggestions from Whoosh's corrector when little is found (suggest.py).
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from whoosh import collectors, sorting
 from whoosh import query as wq
 
 from report_search.index.analysis import tokenizer
@@ -30,7 +29,7 @@ from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.paragraph import Paragraph
 
 from . import facets, suggest
-from .collect import FacetCountingCollector
+from .collect import FacetedTopCollector
 from .highlight import highlight, spans, snippet
 from .query import Query, parse, to_simplified, tree
 from .ranking import ExactBM25F, by_year, text_first
@@ -105,18 +104,15 @@ class Engine:
     def _run(self, query: Query, sort: str, chosen: facets.Filters, allowed: int, need: int) -> tuple[list[tuple[int, float]], int]:
         """Run the query's Whoosh tree: the first `need` allowed documents in the sort order
         with their scores, and the bitset of every match (for the facet counts)."""
-        passing = self.facets.passing(chosen, allowed)
         if sort == "relevance":
-            order = sorting.MultiFacet([text_first(tuple(dict.fromkeys(query.needles))), sorting.ScoreFacet()])
+            order, scored = text_first(tuple(dict.fromkeys(query.needles))), True
         elif sort in ("newest", "oldest"):
-            order = by_year(newest=sort == "newest")
+            order, scored = by_year(newest=sort == "newest"), False
         else:
-            order = sorting.FunctionFacet(lambda searcher, docnum: docnum)
-        child = collectors.SortingCollector(order, limit=need or None)
-        collector = FacetCountingCollector(child, passing, self.size)
+            order, scored = None, False
+        collector = FacetedTopCollector(self.facets.passing(chosen, allowed), self.size, need, order, scored)
         self.searcher.search_with_collector(tree(query), collector)
-        top = child.results().top_n if need else []
-        return [(d, -key[1] if sort == "relevance" else 0.0) for key, d in top], collector.matched
+        return [(d, score) for score, d in collector.results().top_n], collector.matched
 
     def _hit(self, d: int, score: float, needles: list[str], query: Query) -> Hit:
         p = self.paragraphs[d]

@@ -11,9 +11,10 @@ combines with Whoosh's own `And`, `Or`, `AndNot` and `AndMaybe` like any other l
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
 
-from whoosh import matching
-from whoosh.query import qcore
+from whoosh import matching, scoring
+from whoosh.query import compound, qcore
 
 
 class ExactMatcher(matching.ListMatcher):
@@ -65,11 +66,46 @@ class Exact(qcore.Query):
     def estimate_size(self, ixreader) -> int:
         return ixreader.doc_count_all()  # unknown until verified; Whoosh only orders by it
 
+    def scorer(self, searcher) -> scoring.BaseScorer:
+        """What a matching document scores: the weighting model's (ranking.ExactScorer), or the
+        constant. Both also score by document number (`score_doc`), 0 where it does not match."""
+        if self.score is not None:
+            return ConstantScorer(searcher, self.text, self.score * self.boost)
+        return searcher.weighting.scorer(searcher, "text", self.text, qf=self.boost)
+
     def matcher(self, searcher, context=None):
         ids = searcher.containing(self.text)
         if not ids:
             return matching.NullMatcher()
-        if self.score is not None:
-            return ExactMatcher(ids, all_weights=self.score * self.boost, term=("text", self.text))
-        scorer = searcher.weighting.scorer(searcher, "text", self.text, qf=self.boost)
-        return ExactMatcher(ids, scorer=scorer, term=("text", self.text))
+        return ExactMatcher(ids, scorer=self.scorer(searcher), term=("text", self.text))
+
+
+class ConstantScorer(scoring.BaseScorer):
+    """A fixed score for every document holding the string (in its text or title)."""
+
+    def __init__(self, searcher, text: str, value: float) -> None:
+        self.searcher, self.text, self.value = searcher, text, value
+
+    def score_doc(self, d: int) -> float:
+        s = self.searcher
+        return self.value if self.text in s.texts[d] or self.text in s.titles[d] else 0.0
+
+    def score(self, matcher) -> float:
+        return self.value
+
+    def max_quality(self) -> float:
+        return self.value
+
+    def block_quality(self, matcher) -> float:
+        return self.value
+
+
+def positive_leaves(q: qcore.Query) -> Iterator[Exact]:
+    """The Exact leaves whose matches add to a score: all but what an AndNot takes away."""
+    if isinstance(q, Exact):
+        yield q
+    elif isinstance(q, compound.AndNot):
+        yield from positive_leaves(q.a)
+    else:
+        for child in q.children():
+            yield from positive_leaves(child)

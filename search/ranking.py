@@ -5,11 +5,11 @@ string (so 科创 inside 科创板 counts), takes the document frequency exactly
 matches) and the paragraph's true jieba length, and weighs the two fields of BM25F: the text
 and the title (section + sub-heading, TITLE times). The arithmetic is Whoosh's `bm25`.
 
-Two rules sit on top of the score, as Whoosh sort facets (the collector orders by them):
-a record whose text holds more of the query's strings ranks first (so one that matches by its
-heading alone comes after every text match),
-and a record that is only a heading, figure label or caption weighs KIND_WEIGHT of its score,
-since prose that says more is what a reader wants to cite.
+A record that is only a heading, figure label or caption weighs KIND_WEIGHT of its score,
+since prose that says more is what a reader wants to cite. And one rule sits above the score,
+as a Whoosh sort facet the collector orders by first (`text_first`): a record whose text holds
+more of the query's strings ranks first, so one that matches by its heading alone comes after
+every text match.
 """
 
 from __future__ import annotations
@@ -47,26 +47,32 @@ class ExactScorer(scoring.BaseScorer):
         self.b, self.k1, self.qf = b, k1, qf
         self.idf = idf(searcher.size, len(searcher.containing(text)))
 
-    def score(self, matcher) -> float:
+    def score_doc(self, d: int) -> float:
+        """The score of document `d` (0 if it does not hold the term), kind weight included."""
         s = self.searcher
-        d = matcher.id()
-        return self.qf * term_score(
-            s.texts[d].count(self.text), s.titles[d].count(self.text), s.lengths[d], s.average_length, self.idf, self.b, self.k1
-        )
+        tf, tf_title = s.texts[d].count(self.text), s.titles[d].count(self.text)
+        if not (tf or tf_title):
+            return 0.0
+        return self.qf * s.kind_weights[d] * term_score(tf, tf_title, s.lengths[d], s.average_length, self.idf, self.b, self.k1)
+
+    def score(self, matcher) -> float:
+        return self.score_doc(matcher.id())
+
+    def max_quality(self) -> float:
+        """Whoosh's compound matchers ask for a bound: BM25 never exceeds idf·(K1+1)."""
+        return self.qf * self.idf * (self.k1 + 1)
+
+    def block_quality(self, matcher) -> float:
+        return self.max_quality()
 
 
 class ExactBM25F(scoring.BM25F):
     """BM25F for Exact queries (search/exact.py); other fields score as Whoosh's BM25F does."""
 
-    use_final = True
-
     def scorer(self, searcher, fieldname, text, qf=1):
         if fieldname == "text":
             return ExactScorer(searcher, text, self.B, self.K1, qf)
         return super().scorer(searcher, fieldname, text, qf)
-
-    def final(self, searcher, docnum, score):
-        return score * KIND_WEIGHT.get(searcher.paragraphs[docnum].kind, 1.0)
 
 
 def text_first(needles: Sequence[str]) -> sorting.FunctionFacet:

@@ -29,6 +29,8 @@ from report_search.index.errors import IndexDamaged
 from report_search.index.paragraph import Paragraph
 from report_search.index.schema import paragraph, title
 
+from .ranking import KIND_WEIGHT
+
 CACHE_BYTES = 32 * 2**20  # gram postings as bitsets, verified matches, filter sets
 
 
@@ -53,6 +55,7 @@ class ReportSearcher(Searcher):
         self.texts = [fold(p.text) for p in self.paragraphs]
         self.titles = [fold(title(p)) for p in self.paragraphs]
         self.lengths = array("I", lengths)
+        self.kind_weights = [KIND_WEIGHT.get(p.kind, 1.0) for p in self.paragraphs]
         self.average_length = sum(lengths) / max(1, self.size)
         by_title: dict[str, list[int]] = {}
         for d, t in enumerate(self.titles):
