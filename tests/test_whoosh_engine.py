@@ -130,3 +130,20 @@ def test_did_you_mean_offers_a_spelling_that_finds_more(engine, client):
     assert "您是不是要找" in html and 'class="suggestion" href="/search?q=%E4%B8%8A%E6%B5%B7%E5%A4%A9%E6%96%87%E9%A6%86"' in html
     assert engine.search("上海天文馆").suggestions == []  # found plenty: nothing to suggest
     assert engine.search('"上海天文官"').suggestions == []  # a quoted phrase is what was meant
+
+
+# The collector scores as Whoosh's own stepping does ------------------------------------------
+
+def test_bulk_scores_equal_whooshs_matcher_scores(engine):
+    """FacetedTopCollector scores documents with the leaves' scorers instead of stepping the
+    matcher tree; Whoosh's own ScoredCollector (searcher.search) must give the same scores."""
+    from report_search.search.collect import FacetedTopCollector
+
+    for text in ["科创板", "科技金融 -保险", "长三角 OR 一带一路", "科创板上市企业", '"科技创新中心" 张江']:
+        q = tree(parse(text, engine.corpus.synonyms))
+        whooshs = {hit.docnum: hit.score for hit in engine.searcher.search(q, limit=None)}
+        ours = FacetedTopCollector((1 << engine.size) - 1, engine.size, engine.size)
+        engine.searcher.search_with_collector(q, ours)
+        mine = {d: score for score, d in ours.results().top_n}
+        assert whooshs.keys() == mine.keys() and whooshs, text
+        assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
