@@ -15,14 +15,6 @@ def from_ids(ids: Iterable[int], size: int) -> int:
     return int.from_bytes(buf, "little")
 
 
-def from_bytes(bitmap: bytes) -> int:
-    return int.from_bytes(bitmap, "little")
-
-
-def to_bytes(mask: int, size: int) -> bytes:
-    return mask.to_bytes((size + 7) // 8, "little")
-
-
 def ids(mask: int, limit: int | None = None) -> Iterator[int]:
     """The members in ascending order (stops after `limit`); skips empty 64-bit words in C."""
     if not mask:

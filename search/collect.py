@@ -16,6 +16,7 @@ bitsets afterwards (FacetIndex); only the allowed matches are ranked.
 from __future__ import annotations
 
 import heapq
+import operator
 
 from whoosh import collectors, sorting
 
@@ -44,29 +45,33 @@ class FacetedTopCollector(collectors.Collector):
 
     def collect_matches(self) -> None:
         offset = self.offset
-        self._found.extend(offset + d for d in self.matches())
+        self._found.extend(self.matches() if not offset else (offset + d for d in self.matches()))
 
     def collect(self, sub_docnum: int) -> None:  # the whole work is in collect_matches/finish
         self._found.append(self.offset + sub_docnum)
 
     def sort_key(self, sub_docnum: int):
-        return self._rank_key(self.offset + sub_docnum)
+        d = self.offset + sub_docnum
+        return self._key.key_for(None, d) if self._key is not None else 0, -self._scores([d])[0], d
 
-    def _rank_key(self, d: int) -> tuple:
-        primary = self._key.key_for(None, d) if self._key is not None else 0
-        return primary, -sum(s.score_doc(d) for s in self._scorers), d
+    def _scores(self, docs: list[int]) -> list[float]:
+        """Each document's score: the sum over the leaves (0 where a leaf does not match)."""
+        total = [0.0] * len(docs)
+        for scorer in self._scorers:
+            total = list(map(operator.add, total, scorer.score_docs(docs)))
+        return total
 
     def finish(self) -> None:
         self.matched = bitset.from_ids(self._found, self.size)
-        allow = bitset.to_bytes(self.allowed, self.size)
-        passing = [d for d in self._found if allow[d >> 3] >> (d & 7) & 1]
+        passing = list(bitset.ids(self.matched & self.allowed))
         if self.limit:
             if self._scorers or self._key is not None:
-                ranked = heapq.nsmallest(self.limit, map(self._rank_key, passing))
+                keys = [self._key.key_for(None, d) for d in passing] if self._key is not None else [0] * len(passing)
+                negated = [-score for score in self._scores(passing)]
+                ranked = heapq.nsmallest(self.limit, zip(keys, negated, passing))
                 self.items = [(-negative, d) for _, negative, d in ranked]
             else:
-                self.items = [(0.0, d) for d in sorted(passing)[: self.limit]]
-        self.docset = set()
+                self.items = [(0.0, d) for d in passing[: self.limit]]
         super().finish()
 
     def all_ids(self):

@@ -31,7 +31,7 @@ from report_search.index.paragraph import Paragraph
 from . import facets, suggest
 from .collect import FacetedTopCollector
 from .highlight import highlight, spans, snippet
-from .query import Query, parse, to_simplified, tree
+from .query import Query, parse_all, to_simplified, tree
 from .ranking import ExactBM25F, by_year, text_first
 from .request import SearchRequest
 from .results import Hit, Results
@@ -70,7 +70,7 @@ class Engine:
         if isinstance(request, str):
             request = SearchRequest(request)
         sort, page, per_page = request.sort, request.page, request.per_page
-        query = parse(request.text, self.corpus.synonyms if request.expand else ())
+        query = parse_all(request.texts, self.corpus.synonyms if request.expand else ())
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items() if k != "section"})
         asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
         chosen, notes = self._known(facets.merge(asked, typed))

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from whoosh import matching, scoring
 from whoosh.query import compound, qcore
 
+from report_search.index.analysis import gram_keys
+
 
 class ExactMatcher(matching.ListMatcher):
     """Whoosh's list matcher, skipping by bisection: a candidate list can be long and an
@@ -64,7 +66,9 @@ class Exact(qcore.Query):
         yield ("text", self.text)
 
     def estimate_size(self, ixreader) -> int:
-        return ixreader.doc_count_all()  # unknown until verified; Whoosh only orders by it
+        """At most the documents holding its rarest gram (plus title matches, rare): cheap,
+        from Whoosh's term statistics, so compound queries can take the rarest part first."""
+        return min(ixreader.doc_frequency("grams", key) for key in gram_keys(self.text))
 
     def scorer(self, searcher) -> scoring.BaseScorer:
         """What a matching document scores: the weighting model's (ranking.ExactScorer), or the
@@ -87,8 +91,12 @@ class ConstantScorer(scoring.BaseScorer):
         self.searcher, self.text, self.value = searcher, text, value
 
     def score_doc(self, d: int) -> float:
-        s = self.searcher
-        return self.value if self.text in s.texts[d] or self.text in s.titles[d] else 0.0
+        return self.score_docs([d])[0]
+
+    def score_docs(self, docs: list[int]) -> list[float]:
+        s, text, value = self.searcher, self.text, self.value
+        texts, titles, kind = s.texts, s.titles, s.kind_weights
+        return [value * kind[d] if text in texts[d] or text in titles[d] else 0.0 for d in docs]
 
     def score(self, matcher) -> float:
         return self.value
@@ -98,6 +106,26 @@ class ConstantScorer(scoring.BaseScorer):
 
     def block_quality(self, matcher) -> float:
         return self.value
+
+
+class AndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's AndNotMatcher, mended: on creation it only steps past an excluded first
+    document when both sides start on the same one, so a positive first document whose
+    exclusion sorts after an earlier excluded one came back (AndNotMatcher([1,2,3], [0,1,3])
+    gave [1, 2]). Here the first match is found as every later one is."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class AndNot(compound.AndNot):
+    """Whoosh's AndNot query, with the mended matcher."""
+
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return AndNotMatcher(scored, excluded)
 
 
 def positive_leaves(q: qcore.Query) -> Iterator[Exact]:

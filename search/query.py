@@ -28,7 +28,7 @@ from whoosh import query as wq
 
 from report_search.index.analysis import INVISIBLE, fold, words
 
-from .exact import Exact
+from .exact import AndNot, Exact
 from .ranking import UNBROKEN_BONUS
 from .request import BadInput
 
@@ -96,6 +96,22 @@ class Query:
         return "，".join(pieces)
 
 
+def parse_all(texts: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
+    """Several query strings, each parsed on its own and all required (a search and the terms
+    searched within its results): one string's stray OR or open quote never reaches the next."""
+    parsed = [parse(t, synonyms) for t in texts if t.strip()]
+    filters: dict[str, tuple[str, ...]] = {}
+    for q in parsed:
+        for name, values in q.filters.items():
+            filters[name] = filters.get(name, ()) + values
+    return Query(
+        groups=tuple(g for q in parsed for g in q.groups),
+        excluded=tuple(c for q in parsed for c in q.excluded),
+        filters=filters,
+        notes=tuple(n for q in parsed for n in q.notes),
+    )
+
+
 def segments(text: str) -> tuple[str, ...]:
     """The parts an unquoted term must contain: jieba words, or the term itself when it has none."""
     folded = fold(text).strip()
@@ -127,9 +143,11 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
             notes.append("引号不成对：最后一个引号之后的内容按短语处理")
         if prefix and fold(prefix) in FILTER_FIELDS and not negate:
             value = quoted if quoted is not None else bare
-            if value:
+            if value and value.strip():
                 filters.setdefault(FILTER_FIELDS[fold(prefix)], []).append(value.strip())
-                continue
+            else:
+                notes.append(f"{prefix}: 后面没有值，已忽略")
+            continue
         raw = quoted if quoted is not None else bare
         if prefix:  # an unknown field: the whole token is text
             if fold(prefix) in FILTER_FIELDS:
@@ -184,7 +202,7 @@ def tree(query: Query) -> wq.Query:
     groups = [wq.Or([_clause_tree(c) for c in group]) for group in query.groups]
     positive = wq.And(groups) if groups else wq.Every()
     if query.excluded:
-        positive = wq.AndNot(positive, wq.Or([Exact(c.text) for c in query.excluded]))
+        positive = AndNot(positive, wq.Or([Exact(c.text) for c in query.excluded]))
     return positive.normalize()
 
 

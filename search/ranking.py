@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from whoosh import scoring, sorting
 
 TITLE = 2.0  # a title occurrence counts as this many in the text
-UNBROKEN_BONUS = 2.0  # a segmented term found as typed (科创板上市企业), see query_tree()
+UNBROKEN_BONUS = 2.0  # a segmented term found as typed (科创板上市企业), see query.tree()
 KIND_WEIGHT = {"heading-only": 0.5, "figure": 0.6, "caption": 0.6}  # prose, list, table: 1
 LENGTH_FLOOR = 0.5  # a record shorter than this share of the average is scored as if it were that long
 
@@ -54,6 +54,18 @@ class ExactScorer(scoring.BaseScorer):
         if not (tf or tf_title):
             return 0.0
         return self.qf * s.kind_weights[d] * term_score(tf, tf_title, s.lengths[d], s.average_length, self.idf, self.b, self.k1)
+
+    def score_docs(self, docs: list[int]) -> list[float]:
+        """score_doc for many documents in one loop: term_score with its length part taken
+        from the searcher's per-document table (a test holds the two equal)."""
+        s, text = self.searcher, self.text
+        texts, titles, kind, norm = s.texts, s.titles, s.kind_weights, s.length_norms(self.b, self.k1, LENGTH_FLOOR)
+        c = self.qf * self.idf * (self.k1 + 1)
+        out = []
+        for d in docs:
+            tf = texts[d].count(text) + TITLE * titles[d].count(text)
+            out.append(c * kind[d] * tf / (tf + norm[d]) if tf else 0.0)
+        return out
 
     def score(self, matcher) -> float:
         return self.score_doc(matcher.id())

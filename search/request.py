@@ -35,9 +35,9 @@ class SearchRequest:
     expand: bool = True  # also look for the synonyms of a term (synonyms.toml); expand=0 turns it off
 
     @property
-    def text(self) -> str:
-        """The query that runs: q and every term searched within its results (ANDed)."""
-        return " ".join(t for t in (self.q, *self.within) if t.strip())
+    def texts(self) -> tuple[str, ...]:
+        """What runs: q and every term searched within its results, each parsed on its own, ANDed."""
+        return (self.q, *self.within)
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:

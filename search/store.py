@@ -39,6 +39,8 @@ class ReportSearcher(Searcher):
 
     def __init__(self, path: Path, corpus: Corpus, weighting) -> None:
         reader = whoosh_index.open_dir(str(path)).reader()
+        if not reader.is_atomic():  # a build is one commit, so one segment; our caches count on it
+            raise IndexDamaged(f"{path}: the index has several segments; run: report-search build")
         super().__init__(reader, weighting=weighting)
         self.lock = threading.Lock()
         self._cache: LRUCache = LRUCache(CACHE_BYTES)
@@ -61,6 +63,15 @@ class ReportSearcher(Searcher):
         for d, t in enumerate(self.titles):
             by_title.setdefault(t, []).append(d)
         self.title_docs = {t: bitset.from_ids(ds, self.size) for t, ds in by_title.items()}  # few distinct titles
+
+    def length_norms(self, b: float, k1: float, floor: float) -> list[float]:
+        """BM25's length part, K1·(1 − B + B·max(length, floor·average)/average), per document."""
+
+        def compute() -> list[float]:
+            average = self.average_length
+            return [k1 * (1 - b + b * max(n, floor * average) / average) for n in self.lengths]
+
+        return self._cache.get(("norms", b, k1, floor), compute)
 
     # -- postings as bitsets ------------------------------------------------------------
 

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 FIELDS = ("words", "title")
-LIMIT = 3
+LIMIT = 3  # suggestions shown, and spellings asked of the corrector per field and term
+TERMS = 3  # terms corrected at most, and
+CHECKS = 6  # corrected queries counted at most: a long query of odd words stays one quick request
 
 
 def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int) -> list[dict]:
@@ -28,9 +30,9 @@ def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int
     typed = fold(request.q)
     searcher = engine.searcher
     found: dict[str, int] = {}
-    for clause in query.clauses:
-        if clause.phrase or clause.text not in typed or len(clause.text) < 2:
-            continue
+    checks = 0
+    unknown = [c for c in query.clauses if not c.phrase and c.text in typed and len(c.text) >= 2]
+    for clause in unknown[:TERMS]:
         with searcher.lock:
             reader = searcher.reader()
             if any((field, clause.text) in reader for field in FIELDS):
@@ -39,7 +41,8 @@ def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int
             words = {w for field in FIELDS for w in searcher.corrector(field).suggest(clause.text, limit=LIMIT, maxdist=maxdist)}
         for word in sorted(words):
             corrected = typed.replace(clause.text, word)
-            if corrected not in found:
+            if corrected not in found and checks < CHECKS:
+                checks += 1
                 n = engine.search(request.replace(q=corrected, page=1, per_page=1), suggestions=False).total
                 if n > total:
                     found[corrected] = n

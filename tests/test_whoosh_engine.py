@@ -6,14 +6,16 @@ sure no second engine creeps back beside Whoosh."""
 from __future__ import annotations
 
 import math
+import random
 import re
+import unicodedata
 from urllib.parse import quote
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from report_search.index.analysis import words
-from report_search.search.exact import Exact
+from report_search.search.exact import AndNot, AndNotMatcher, Exact
 from report_search.search.query import parse, tree
 from report_search.search.ranking import TITLE, idf, term_score
 from report_search.search.request import SearchRequest
@@ -27,12 +29,50 @@ def ids(engine, text: str, **kw) -> list[str]:
 
 def test_the_query_language_becomes_a_whoosh_tree():
     assert tree(parse('"科技创新中心"')) == Exact("科技创新中心")
-    assert tree(parse("科创板 OR 长三角 -保险")) == wq.AndNot(
+    assert tree(parse("科创板 OR 长三角 -保险")) == AndNot(
         wq.Or([Exact("科创板"), Exact("长三角")]), Exact("保险")
     )
     segmented = tree(parse("科创板上市企业"))  # jieba's words, all required; the whole as a bonus
     assert segmented == wq.AndMaybe(wq.And([Exact("科创板"), Exact("上市"), Exact("企业")]), Exact("科创板上市企业", score=2.0))
     assert tree(parse("")) == wq.Every()
+
+
+def test_exclusion_equals_a_brute_force_scan(engine, paragraphs):
+    """Whoosh's own AndNotMatcher let a first document through when the excluded list started
+    before it (AndNotMatcher([1,2,3], [0,1,3]) gave [1, 2]); ours is mended."""
+    from whoosh.matching import ListMatcher
+
+    assert list(AndNotMatcher(ListMatcher([1, 2, 3]), ListMatcher([0, 1, 3])).all_ids()) == [2]
+    rng = random.Random(20261202)
+    fold = lambda t: unicodedata.normalize("NFKC", t).lower()  # noqa: E731
+    fields = [(fold(p.text), fold(f"{p.section} {p.heading}")) for p in paragraphs]
+    for _ in range(150):
+        a, b = (rng.choice(paragraphs).text for _ in range(2))
+        i, j = rng.randrange(max(1, len(a) - 2)), rng.randrange(max(1, len(b) - 2))
+        keep, drop = a[i : i + rng.randint(1, 2)], b[j : j + rng.randint(1, 3)]
+        if '"' in keep + drop or not keep.strip() or not drop.strip():
+            continue
+        keep, drop = fold(keep).strip(), fold(drop).strip()
+        expected = {d for d, (t, h) in enumerate(fields) if (keep in t or keep in h) and not (drop in t or drop in h)}
+        results = engine.search(SearchRequest(f'-"{drop}" "{keep}"', per_page=100, sort="order"))
+        assert results.total == len(expected), (keep, drop)
+        assert {engine.by_id[h.paragraph.id] for h in results.hits} <= expected, (keep, drop)
+
+
+def test_every_sort_runs_every_kind_of_tree(engine):
+    for sort in ("relevance", "newest", "oldest", "order"):
+        for text in ("科创板上市企业", "科技金融 -保险", "长三角 OR 一带一路", '"科技创新中心"', ""):
+            results = engine.search(SearchRequest(text, sort=sort, per_page=50))
+            assert results.total and len(results.hits) == min(50, results.total), (sort, text)
+
+
+def test_terms_searched_within_stay_apart_from_the_query(engine):
+    """A stray OR or open quote in q must not reach the term searched within its results."""
+    within = engine.search(SearchRequest("科创板 OR", within=("人才",), per_page=100))
+    both = engine.search(SearchRequest("科创板 人才", per_page=100))
+    assert within.total == both.total and [h.paragraph.id for h in within.hits] == [h.paragraph.id for h in both.hits]
+    quoted = engine.search(SearchRequest('"科创', within=("人才",)))
+    assert quoted.total == engine.search('"科创" 人才').total > 0
 
 
 def test_one_shared_whoosh_searcher_and_no_store_of_our_own(engine):
