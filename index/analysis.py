@@ -14,6 +14,7 @@ into the index's schema.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -39,6 +40,13 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower())
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """One character folded (whitespace → one space): the reports use a few thousand distinct ones."""
+    piece = _INVISIBLE.sub("", unicodedata.normalize("NFKC", ch)).lower()
+    return " " if piece.isspace() else piece
+
+
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """The text folded character by character, plus for each folded character the index of
     the original character it came from: highlights are found in folded text and drawn on
@@ -47,13 +55,15 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        piece = _INVISIBLE.sub("", unicodedata.normalize("NFKC", ch)).lower()
-        if piece.isspace():
+        piece = _fold_char(ch)
+        if piece == " ":
             if out and out[-1] == " ":
                 continue
-            piece = " "
         out.append(piece)
-        offsets.extend([i] * len(piece))
+        if len(piece) == 1:
+            offsets.append(i)
+        else:
+            offsets.extend([i] * len(piece))
     return "".join(out), offsets
 
 

@@ -26,7 +26,10 @@ from .exact import positive_leaves
 
 
 class FacetedTopCollector(collectors.Collector):
-    """The first `limit` allowed matches by (`sortedby` key, score, document number)."""
+    """The first `limit` allowed matches by (`sortedby` key, score, document number); with
+    no `sortedby`, by how many of the query's strings the record's own text holds, then score:
+    a record found by its heading alone comes after every text match, and one whose text holds
+    all of a query's words (and the words together) before one that leaves some to its title."""
 
     def __init__(self, allowed: int, size: int, limit: int, sortedby: sorting.FacetType | None = None, scored: bool = True) -> None:
         super().__init__()
@@ -52,7 +55,8 @@ class FacetedTopCollector(collectors.Collector):
 
     def sort_key(self, sub_docnum: int):
         d = self.offset + sub_docnum
-        return self._key.key_for(None, d) if self._key is not None else 0, -self._scores([d])[0], d
+        key = self._key.key_for(None, d) if self._key is not None else -self._coverage([d])[0]
+        return key, -self._scores([d])[0], d
 
     def _scores(self, docs: list[int]) -> list[float]:
         """Each document's score: the sum over the leaves (0 where a leaf does not match)."""
@@ -61,12 +65,23 @@ class FacetedTopCollector(collectors.Collector):
             total = list(map(operator.add, total, scorer.score_docs(docs)))
         return total
 
+    def _coverage(self, docs: list[int]) -> list[int]:
+        """How many of the leaves' strings each document's own text holds (not its title)."""
+        total = [0] * len(docs)
+        texts = self.top_searcher.texts
+        for text in {s.text for s in self._scorers}:
+            total = list(map(operator.add, total, [text in texts[d] for d in docs]))
+        return total
+
     def finish(self) -> None:
         self.matched = bitset.from_ids(self._found, self.size)
         passing = list(bitset.ids(self.matched & self.allowed))
         if self.limit:
             if self._scorers or self._key is not None:
-                keys = [self._key.key_for(None, d) for d in passing] if self._key is not None else [0] * len(passing)
+                if self._key is not None:
+                    keys = [self._key.key_for(None, d) for d in passing]
+                else:  # text first: more of the query's strings in the text itself, then the score
+                    keys = [-n for n in self._coverage(passing)]
                 negated = [-score for score in self._scores(passing)]
                 ranked = heapq.nsmallest(self.limit, zip(keys, negated, passing))
                 self.items = [(-negative, d) for _, negative, d in ranked]

@@ -30,9 +30,9 @@ from report_search.index.paragraph import Paragraph
 
 from . import facets, suggest
 from .collect import FacetedTopCollector
-from .highlight import highlight, spans, snippet
+from .highlight import render, spans, snippet
 from .query import Query, parse_all, to_simplified, tree
-from .ranking import ExactBM25F, by_year, text_first
+from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
 from .store import ReportSearcher
@@ -105,7 +105,7 @@ class Engine:
         """Run the query's Whoosh tree: the first `need` allowed documents in the sort order
         with their scores, and the bitset of every match (for the facet counts)."""
         if sort == "relevance":
-            order, scored = text_first(tuple(dict.fromkeys(query.needles))), True
+            order, scored = None, True
         elif sort in ("newest", "oldest"):
             order, scored = by_year(newest=sort == "newest"), False
         else:
@@ -117,8 +117,8 @@ class Engine:
     def _hit(self, d: int, score: float, needles: list[str], query: Query) -> Hit:
         p = self.paragraphs[d]
         wholes = [c.text for c in query.clauses if len(c.parts) > 1]
-        marked = {t: highlight(t, needles) if t and spans(t, needles) else "" for t in (p.heading, p.section)}
-        return Hit(p, score, snippet(p.text, needles, wholes), marked[p.heading], marked[p.section])
+        heading, section = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section))
+        return Hit(p, score, snippet(p.text, needles, wholes), heading, section)
 
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped

@@ -6,17 +6,14 @@ matches) and the paragraph's true jieba length, and weighs the two fields of BM2
 and the title (section + sub-heading, TITLE times). The arithmetic is Whoosh's `bm25`.
 
 A record that is only a heading, figure label or caption weighs KIND_WEIGHT of its score,
-since prose that says more is what a reader wants to cite. And one rule sits above the score,
-as a Whoosh sort facet the collector orders by first (`text_first`): a record whose text holds
-more of the query's strings ranks first, so one that matches by its heading alone comes after
-every text match.
+since prose that says more is what a reader wants to cite. One rule sits above the score, in
+the collector (collect.py): a record whose own text holds more of the query's strings ranks
+first, so one that matches by its heading alone comes after every text match.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-
 from whoosh import scoring, sorting
 
 TITLE = 2.0  # a title occurrence counts as this many in the text
@@ -85,19 +82,6 @@ class ExactBM25F(scoring.BM25F):
         if fieldname == "text":
             return ExactScorer(searcher, text, self.B, self.K1, qf)
         return super().scorer(searcher, fieldname, text, qf)
-
-
-def text_first(needles: Sequence[str]) -> sorting.FunctionFacet:
-    """Sort key: minus how many of the query's strings the record's own text holds (its parts,
-    and a segmented term as typed). A record that matches by its title alone holds none, so a
-    heading match never outranks the text that says it; and a text that holds every word of
-    the query ranks above one that leaves some to its heading."""
-
-    def key(searcher, docnum: int) -> int:
-        text = searcher.texts[docnum]
-        return -sum(1 for n in needles if n in text)
-
-    return sorting.FunctionFacet(key)
 
 
 def by_year(newest: bool) -> sorting.FunctionFacet:
