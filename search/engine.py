@@ -38,6 +38,8 @@ from .results import Hit, Results
 from .store import ReportSearcher
 
 FEW = 3  # at most this many results: suggest other spellings
+KEY_TERMS = 8  # 相关词 offered with a page of results
+COMMON = 0.05  # a word in more than this share of the paragraphs narrows nothing: not offered
 
 
 class Engine:
@@ -140,6 +142,19 @@ class Engine:
         known = tuple(dict.fromkeys(s for s in typed if s in self.sections))
         notes = [f"没有 {s} 节，已忽略（可选：{'、'.join(self.sections)}）" for s in typed if s not in self.sections]
         return known, notes
+
+    def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
+        """The words that characterise the hits shown, the query's own left out: Whoosh's
+        key_terms_from_text (Bo1) over the jieba words field. Offered as 相关词, to narrow
+        the results by one click."""
+        text = "\n".join(h.paragraph.text for h in results.hits)
+        if not text or not results.parsed.terms:
+            return []
+        asked = results.parsed.terms
+        with self.searcher.lock:
+            terms = self.searcher.key_terms_from_text("words", text, numterms=3 * limit + 2 * len(asked))
+            common = {t for t, _ in terms if self.searcher.doc_frequency("words", t) > COMMON * self.size}
+        return [t for t, _ in terms if t not in common and not any(t in a or a in t for a in asked)][:limit]
 
     # -- records ------------------------------------------------------------------------
 

@@ -187,3 +187,19 @@ def test_bulk_scores_equal_whooshs_matcher_scores(engine):
         mine = {d: score for score, d in ours.results().top_n}
         assert whooshs.keys() == mine.keys() and whooshs, text
         assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
+
+
+# 相关词: Whoosh's key terms of the hits shown ---------------------------------------------------
+
+def test_key_terms_come_from_the_hits_and_narrow_them(engine, client):
+    results = engine.search("上海天文馆")
+    terms = engine.key_terms(results)
+    assert terms and "上海天文馆" not in terms and not any(t in "上海天文馆" for t in terms)
+    assert all(any(t in h.paragraph.text.lower() for h in results.hits) for t in terms)
+    assert all(engine.searcher.doc_frequency("words", t) <= 0.05 * engine.size for t in terms)  # not the common words
+    assert client.get("/api/search?q=" + quote("上海天文馆")).get_json()["key_terms"] == terms
+    html = client.get("/search?q=" + quote("上海天文馆")).get_data(as_text=True)
+    first = re.search(r'class="key-term" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    narrowed = client.get(first).get_data(as_text=True)
+    assert f"结果中检索：{terms[0]}" in narrowed or f"{terms[0]} <span aria-hidden" in narrowed
+    assert engine.key_terms(engine.search("")) == []  # browsing: nothing to characterise

@@ -25,7 +25,10 @@ def permalink_url(pid: str) -> str:
 
 @api.get("/api/search")
 def search():
-    body = engine().search(read(request.args)).to_json()
+    e = engine()
+    results = e.search(read(request.args))
+    body = results.to_json()
+    body["key_terms"] = e.key_terms(results)
     for hit in body["hits"]:  # citations that travel: with the absolute permalink
         hit["citation"] = f"{hit['citation']} {permalink_url(hit['id'])}"
     return jsonify(body)

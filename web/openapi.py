@@ -222,6 +222,8 @@ def spec() -> dict:
                         "understood": {"type": "string"},
                         "notes": _STR_LIST,
                         "sections": {"type": "array", "items": {"type": "string"}, "description": "section: filters typed in the query (4.4)"},
+                        "key_terms": {"type": "array", "items": {"type": "string"},
+                                      "description": "相关词: words that characterise the hits shown (Whoosh key_terms), the query's own left out"},
                         "suggestions": {
                             "type": "array",
                             "description": "did you mean: corrected queries that find more, when this one finds little",

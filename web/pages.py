@@ -43,7 +43,8 @@ SYNONYM_NOTE = "同义词一并查找"
 
 @pages.get("/search")
 def search():
-    results = engine().search(read(request.args))
+    e = engine()
+    results = e.search(read(request.args))
     chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
     kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
@@ -53,6 +54,7 @@ def search():
         keep={k: v if isinstance(v, list) else [v] for k, v in kept.items()},
         per_page_choices=PER_PAGE_CHOICES,
         synonyms_used=any(n.startswith(SYNONYM_NOTE) for n in results.notes),
+        key_terms=e.key_terms(results),
         help=_zero_help(results) if not results.total and results.parsed.groups else None,
         sorts=[(s, SORT_LABELS[s]) for s in SORTS],
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
