@@ -10,7 +10,10 @@ from urllib.parse import parse_qs, quote, urlparse
 def test_a_term_within_results_narrows_them_and_keeps_the_rest(client, paragraphs):
     base = client.get("/api/search?q=科技&district=闵行&sort=newest").get_json()
     within = client.get("/api/search?q=科技&district=闵行&sort=newest&within=零号湾").get_json()
-    expected = [p for p in paragraphs if "科技" in p.text.lower() and "零号湾" in p.text and "闵行区" in p.districts]
+    def has(p, term: str) -> bool:  # in the text or the title (section + sub-heading): what a query matches
+        return term in p.text.lower() or term in f"{p.section} {p.heading}"
+
+    expected = [p for p in paragraphs if has(p, "科技") and has(p, "零号湾") and "闵行区" in p.districts]
     assert within["within"] == ["零号湾"] and within["query"] == "科技" and within["sort"] == "newest"
     assert 0 < within["total"] == len(expected) < base["total"]
     assert within["filters"]["district"] == ["闵行区"]
