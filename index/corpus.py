@@ -59,6 +59,7 @@ class Report:
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
+    captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
 
     @cached_property
     def lines(self) -> list[str]:
@@ -125,6 +126,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             subheadings=position,
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
             labels=labels,
+            captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
         )
     except KeyError as exc:
         raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .clean import TERMINAL, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
+from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
 from .corpus import Corpus, Report, load_corpus, nfkc, section_key
 from .paragraph import Paragraph
 from .taxonomy import districts_named, keyword_themes, label_districts, merge, section_themes
@@ -29,8 +29,26 @@ _BOLD_NUMBER = re.compile(r"\*\*\s*[\d.,%+]+\s*\S{0,3}\*\*")  # a bold figure: *
 _BOLD_LEAD = re.compile(r"^\*\*([^*]{2,30}?)。?\*\*\S")  # **重大原创成果持续涌现。**坚持…
 _QUOTED = re.compile(r"“[^”]*”")
 _OPEN, _CLOSE = "“（《(【", "”）》)】"
-HEADING_MAX = 30
-SHORT_MAX = 26
+_DATE_START = re.compile(r"^\d{1,2}月(?:\d{1,2}(?:[—–-]\d{1,2})?(?:日|$)|(?=[\s，,、《“（(]|$))")  # 5月， 9月22—25 6月20—21日
+_DATE_END = re.compile(r"(?<![\d.])\d{1,2}月$")  # …直播地点之一4月
+DANGLING = "的和与及在对由将把为从向"  # a line ending on one of these stops mid-phrase
+_WANTS_DATE = ("截至", "于", "在", "至", "从", "自", "到", "年")
+_DATE_ONLY = re.compile(r"^\d{1,2}月$")
+
+# Layout thresholds, read off the five bundled files; every magic number of the parse is here.
+HEADING_MAX = 30  # a sub-heading is at most this many characters
+SHORT_MAX = 26  # a "short" block: a word of a map, figure or label run
+LEAD_MIN, LEAD_RATIO = 20, 1.6  # a title glued above prose: the prose line is this long and this much longer
+TWO_LINE_HEADING = 14  # a heading set on two lines has a first line shorter than this (not a full line)
+COLUMN_P90 = 60  # a file whose 90th-percentile line is at most this long is set at a column width …
+COLUMN_WRAP = 15  # … and wraps any line this long; other files (one line per paragraph) …
+LINE_WRAP = 60  # … wrap only lines this long
+WRAP_RATIO = 0.75  # a title-like line this wide relative to the wrapped line above is its next line
+FULL_RATIO = 0.9  # a last line this wide relative to its block's widest was cut mid-sentence
+MAX_INTERPOSED = 3  # headings, captions or labels placed inside one paragraph, at most
+MIN_RUN = 3  # short blocks in a row that make a label run (a figure or word list)
+MIN_TIMELINE = 3  # dated lines in a row that make a timeline
+CAPTION_MIN = 6  # a letter-spaced caption (上 海 天 文 馆 …) has at least this many characters
 
 
 @dataclass
@@ -52,6 +70,10 @@ class Block:
     subtitle: str = ""  # for labels glued to a bold subtitle: 静安**推进科技产业集聚发展**
     pieces: list[str] | None = None  # for a run of short blocks: their texts, joined as pieces
     widths: list[int] | None = None  # and their widths on the page
+    skipped: list[int] = field(default_factory=list)  # lines inside the range not in the text
+    borrowed: int = 0  # leading lines shared with sibling items (a timeline's date line)
+    interposed: bool = False  # a title or caption that extraction placed inside a paragraph
+    tail: int = 0  # lines in the last piece joined on (0: the block as split)
 
     @property
     def text(self) -> str:
@@ -73,6 +95,11 @@ class Block:
     @property
     def last(self) -> int:
         return self.lines[-1].no
+
+    @property
+    def anchor(self) -> int:
+        """The line that names the record (its id): its first line not shared with siblings."""
+        return self.lines[self.borrowed].no
 
 
 # 1. lines ---------------------------------------------------------------------------------
@@ -137,7 +164,7 @@ def _split_leading_heading(block: Block) -> list[Block]:
     """A short title line glued to the prose under it becomes a block of its own."""
     if len(block.lines) >= 2 and not _SECTION.match(block.lines[0].raw):
         head, second = block.lines[0].text, block.lines[1].text
-        if _heading_text(head) and len(second) >= 20 and len(second) >= 1.6 * len(head):
+        if _heading_text(head) and len(second) >= LEAD_MIN and len(second) >= LEAD_RATIO * len(head):
             return [Block(block.lines[:1], block.gap, block.indented), Block(block.lines[1:], 0, False)]
     return [block]
 
@@ -173,7 +200,7 @@ def _unbalanced(text: str) -> bool:
 def _is_heading(block: Block) -> bool:
     raw = "".join(line.raw for line in block.lines)
     vertical = all(len(line.text) <= 2 for line in block.lines)  # 仪器\n共享\n服务
-    two_short = len(block.lines) == 2 and len(block.lines[0].text) < 14  # not a wrapped full line
+    two_short = len(block.lines) == 2 and len(block.lines[0].text) < TWO_LINE_HEADING  # not a wrapped full line
     return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
 
 
@@ -211,7 +238,58 @@ def assign_roles(blocks: list[Block], report: Report, corpus: Corpus) -> dict[st
             block.role = "list"
         elif _is_heading(block):
             block.role, block.marked = "heading", bool(_HEADING_MARK.match(first.raw))
+        if block.role in ("heading", "prose") and not block.marked:
+            if _is_debris(block):
+                block.role = "debris"
+            elif _is_caption(block, report):
+                block.role = "caption"
     return sections
+
+
+_DEBRIS = re.compile(r"^[\d\s]{1,8}$")  # box numbers "01 02", "0201 03", a stray page number
+
+
+def _is_debris(block: Block) -> bool:
+    return len(block.lines) == 1 and bool(_DEBRIS.match(block.lines[0].text))
+
+
+def _letter_spaced(raw: str) -> bool:
+    tokens = raw.split()
+    return len(tokens) >= CAPTION_MIN and all(len(t) == 1 and is_cjk(t) for t in tokens)
+
+
+def _is_caption(block: Block, report: Report) -> bool:
+    """A photo caption: listed in the manifest, or a lone title set letter-spaced (上 海 天 文 馆
+    完 成 首 次 亮 灯), which the reports do for captions and never for sub-headings."""
+    text = nfkc(block.text).replace(" ", "")
+    if text in report.captions:
+        return True
+    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw)
+
+
+def _dated(text: str) -> bool:
+    return bool(_DATE_START.match(text) or _DATE_END.search(text))
+
+
+def _mark_timeline(blocks: list[Block]) -> None:
+    """Runs of one-line events each starting or ending with its month (2019's introduction:
+    长三角科技资源共享服务平台开通启动4月 … 12月 中以（上海）创新园开园) are one record each."""
+    i = 0
+    while i < len(blocks):
+        j = i
+        while (
+            j < len(blocks)
+            and blocks[j].role in ("heading", "prose")
+            and len(blocks[j].lines) == 1
+            and blocks[j].section == blocks[i].section
+            and _dated(blocks[j].text)
+            and _DATE_END.sub("", _DATE_START.sub("", blocks[j].text)).strip()  # an event, not a date alone
+        ):
+            j += 1
+        if j - i >= MIN_TIMELINE:
+            for block in blocks[i:j]:
+                block.role = "event"
+        i = max(j, i + 1)
 
 
 def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
@@ -255,37 +333,129 @@ def wrap_width(lines: list[Line | None]) -> int:
     2021) break only long lines, so a short statistic line is never glued to the next one."""
     lengths = sorted(len(line.text) for line in lines if line and len(line.text) > 3)
     p90 = lengths[int(0.9 * len(lengths))] if lengths else 0
-    return 15 if p90 <= 60 else 60
+    return COLUMN_WRAP if p90 <= COLUMN_P90 else LINE_WRAP
 
 
-def merge_wrapped(blocks: list[Block], min_width: int) -> list[Block]:
-    """Re-join a paragraph that extraction broke across one blank line (科技成\\n\\n果转移…)."""
+def _cut_mid_sentence(block: Block, min_width: int) -> bool:
+    """Does the block's last line stop where the column did, not where the sentence did?"""
+    last = block.lines[-1].text
+    return last[-1] not in TERMINAL + "：:" and (len(last) >= min_width or last[-1] in "，、")
+
+
+def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
+    """Is `block` the next line of the paragraph `prev`, broken off by one blank line?"""
+    return (
+        prev.role in ("prose", "heading")
+        and block.role in ("prose", "heading")
+        and not block.marked
+        and block.gap == 1
+        and not block.indented
+        and block.section == prev.section
+        and _cut_mid_sentence(prev, min_width)
+        # a date starts the next event (4月10日，… | 6月20—21日，…), unless the text asks for one (截至 | 9月13日)
+        and (not _DATE_START.match(block.text) or prev.text.endswith(_WANTS_DATE))
+        and (
+            block.role == "prose"
+            or _unbalanced(prev.text)
+            or _unbalanced(block.text)
+            or len(block.text) <= 3
+            or _narrow_column_line(prev, block)
+            or _word_crosses(prev.lines[-1].text, block.lines[0].text)  # 直播视 | 频浏览
+        )
+    )
+
+
+def _narrow_column_line(prev: Block, block: Block) -> bool:
+    """A title-like line as wide as the line above it, in prose set one line per block (a
+    narrow double-spaced column: 际科技艺术展演再次成为全国科技), is that prose's next line."""
+    return (
+        (prev.tail or len(prev.lines)) == 1
+        and (any(ch in prev.text for ch in "。；") or prev.lines[-1].text[-1] in DANGLING)
+        and len(block.text) >= WRAP_RATIO * len(prev.lines[-1].text)
+    )
+
+
+def _interposable(block: Block, section: str) -> bool:
+    return block.section == section and block.role in ("heading", "caption", "debris") and not block.marked
+
+
+def _continues(prev: Block, block: Block, after: Block | None, min_width: int) -> bool:
+    """Is `block`, found past interposed titles, the rest of the paragraph `prev`?"""
+    if block.section != prev.section or block.indented or block.marked or _DATE_START.match(block.text):
+        return False
+    if block.role == "prose":
+        return True
+    # a title-like piece that itself runs on into the next line is a line of prose
+    return (
+        block.role == "heading"
+        and after is not None
+        and after.role in ("prose", "heading")
+        and after.gap == 1
+        and not after.indented
+        and after.section == block.section
+        and _cut_mid_sentence(block, min_width)
+        and (
+            after.role == "prose"
+            or len(after.text) >= WRAP_RATIO * len(block.lines[-1].text)
+            or _word_crosses(block.lines[-1].text, after.lines[0].text)
+        )
+    )
+
+
+def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
+    """Re-join a paragraph that extraction broke apart: across one blank line (科技成\\n\\n果转移…),
+    and across headings, captions and box numbers placed in the middle of it (2019 §4.6: 上海科普
+    | 科普设施建设进一步完善 | 科普工作取得丰硕成果 | 公园建设…). The interposed blocks are
+    left out of the paragraph's text, named in its `skipped` lines, and follow it as records
+    of their own (in "after" layout they then title it, as they title the text they stand in)."""
     out: list[Block] = []
-    for block in blocks:
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.role == "prose"
-            and block.role in ("prose", "heading")
-            and not block.marked
-            and block.gap == 1
-            and not block.indented
-            and block.section == prev.section
-            and (len(prev.lines[-1].text) >= min_width or prev.lines[-1].text[-1] in "，、")
-            and prev.lines[-1].text[-1] not in TERMINAL + "：:"
-            and (block.role == "prose" or _unbalanced(prev.text) or _unbalanced(block.text) or len(block.text) <= 3)
-        ):
-            prev.lines.extend(block.lines)
+    held: list[Block] = []  # interposed blocks, emitted once their paragraph is complete
+    current: Block | None = None  # the paragraph being re-joined
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if current is not None and _runs_on(current, block, min_width) and (
+            current.role == "prose" or _word_crosses(current.lines[-1].text, block.lines[0].text)
+        ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
+            current.lines.extend(block.lines)
+            current.role, current.tail = "prose", len(block.lines)
+            i += 1
             continue
+        if current is not None and current.role == "prose" and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
+            widest = max(len(line.text) for line in current.lines)
+            full = len(current.lines[-1].text) >= FULL_RATIO * widest
+            j, found = i, False
+            while full and j < len(blocks) and j - i <= MAX_INTERPOSED:  # up to MAX_INTERPOSED blocks, then the continuation
+                after = blocks[j + 1] if j + 1 < len(blocks) else None
+                if j > i and _continues(current, blocks[j], after, min_width):
+                    found = True
+                    break
+                if not _interposable(blocks[j], current.section):
+                    break
+                j += 1
+            if found:
+                for b in blocks[i:j]:
+                    b.interposed = True
+                current.skipped.extend(line.no for b in blocks[i:j] for line in b.lines)
+                current.lines.extend(blocks[j].lines)
+                current.tail = len(blocks[j].lines)
+                held.extend(blocks[i:j])
+                i = j + 1
+                continue
+        out.extend(held)
+        held = []
         out.append(block)
+        current = block if block.role in ("prose", "heading") and not block.marked else None
+        i += 1
+    out.extend(held)
     return out
 
 
 def _short(block: Block) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
+    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], min_run: int = 3) -> list[Block]:
+def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]:
     """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
     out: list[Block] = []
     i = 0
@@ -296,14 +466,69 @@ def group_short_runs(blocks: list[Block], min_run: int = 3) -> list[Block]:
         if j - i > min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
             j -= 1  # the run's last line is the title of the paragraph after it
         if j - i >= min_run:
-            lines = [line for b in blocks[i:j] for line in b.lines]
-            pieces = [b.text for b in blocks[i:j]]
-            widths = [display_width(b.lines[-1].raw) for b in blocks[i:j]]
-            out.append(Block(lines, blocks[i].gap, blocks[i].indented, "list", blocks[i].section, pieces=pieces, widths=widths))
+            run = blocks[i:j]
+            items = _timeline_items(run) if sum(bool(_DATE_START.match(b.text)) for b in run) >= 2 else [run]
+            out.extend(_run_block(item, "event" if len(items) > 1 else "list") for item in items)
             i = j
         else:
             out.append(blocks[i])
             i += 1
+    return out
+
+
+def _run_block(run: list[Block], role: str) -> Block:
+    lines = [line for b in run for line in b.lines]
+    pieces = [b.text for b in run]
+    widths = [display_width(b.lines[-1].raw) for b in run]
+    skipped = [n for b in run for n in b.skipped]
+    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped)
+
+
+def _timeline_items(run: list[Block]) -> list[list[Block]]:
+    """A timeline set in a narrow column (2017's introduction: 5月20—27日，| 2017年上海科技 | 节举办
+    | 7月，市政府批 …), one list of pieces per event. An event starts at its date, after a wider
+    gap, or after a piece clearly shorter than the column (the last line of the one before)."""
+    widest = max(display_width(b.lines[-1].raw) for b in run)
+    items: list[list[Block]] = []
+    for block in run:
+        prev = items[-1][-1] if items else None
+        if (
+            prev is None
+            or _DATE_START.match(block.text)
+            or block.gap >= 2
+            or display_width(prev.lines[-1].raw) < widest / 2
+        ):
+            items.append([])
+        items[-1].append(block)
+    return items
+
+
+def split_dated_lists(blocks: list[Block]) -> list[Block]:
+    """A month on a line of its own over a bulleted list (2021: 7月 | - 世界人工智能大会举办 | - 全球
+    建筑规模最大的天文馆…): one record per item, each with the date line. The date line is
+    shared: a later item's record names the earlier items between as skipped."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        date = blocks[i]
+        j = i + 1
+        while j < len(blocks) and blocks[j].role == "list" and blocks[j].pieces is None and blocks[j].section == date.section:
+            j += 1
+        if date.role in ("heading", "prose") and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
+            between: list[int] = []
+            for block in blocks[i + 1 : j]:
+                items: list[list[Line]] = []
+                for line in block.lines:
+                    if not items or is_bullet(line.raw):
+                        items.append([])
+                    items[-1].append(line)
+                for item in items:
+                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1))
+                    between.extend(line.no for line in item)
+            i = j
+            continue
+        out.append(date)
+        i += 1
     return out
 
 
@@ -327,7 +552,9 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     sections = assign_roles(blocks, report, corpus)
     assign_sections(blocks, report, sections)
     mark_labels(blocks, report, corpus)
-    blocks = group_short_runs(merge_wrapped(blocks, wrap_width(lines)))
+    _mark_timeline(blocks)
+    blocks = group_short_runs(join_continuations(blocks, wrap_width(lines)))
+    blocks = split_dated_lists(blocks)
 
     drafts: list[_Draft] = []
     section = ""
@@ -384,7 +611,12 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
                 if block.subtitle:
                     heading = block.subtitle
             continue
-        kind = block.role if block.role in ("table", "list") else "prose"
+        if block.role == "debris":
+            continue
+        if block.role == "caption":  # a photo's caption titles nothing
+            emit(block, block.text, "caption")
+            continue
+        kind = block.role if block.role in ("table", "list") else "list" if block.role == "event" else "prose"
         lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
         if lead and not after:  # a bold lead-in sentence titles its own paragraph
             heading = lead.group(1)
@@ -392,7 +624,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
         draft.districts.extend(label)
         label = []
         heading_block = None
-        if after:
+        if after and block.role != "event":  # a timeline's events are titled by their dates
             pending.append(draft)
     flush_heading()
     return [_finish(d, report, corpus) for d in drafts]
@@ -403,7 +635,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
     order = tuple(d.name for d in corpus.districts)
     themes = section_themes(corpus, report.year, draft.section) or ()
     return Paragraph(
-        id=f"{report.slug}-{draft.block.first:04d}",
+        id=f"{report.slug}-{draft.block.anchor:04d}",
         year=report.year,
         report=report.title,
         chapter=report.chapter_label,
@@ -418,6 +650,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         line_end=draft.block.last,
         number=0,
         order=0,
+        skipped=tuple(sorted(set(draft.block.skipped))),
     )
 
 

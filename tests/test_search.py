@@ -160,7 +160,11 @@ def test_exclusion(engine):
         ("科技", Filters(year=(2020, 2021)), lambda t: "科技" in t),
         ("创新", Filters(theme=("科技金融",), district=("闵行区",)), lambda t: "创新" in t),
         ("", Filters(district=("浦东新区", "闵行区")), lambda t: True),
-        ("长三角 OR 一带一路", Filters(year=(2019,), theme=("区域协同", "国际合作")), lambda t: "长三角" in t or "一带一路" in t),
+        # 长江三角洲 is 长三角's synonym (corpus/synonyms.toml); since 2019-ch4.txt line 31
+        # (12月《长江三角洲区域一体化发展规划纲要》发布) is a timeline record of its own (issue 9,
+        # point 9), it is matched through the synonym alone
+        ("长三角 OR 一带一路", Filters(year=(2019,), theme=("区域协同", "国际合作")),
+         lambda t: "长三角" in t or "长江三角洲" in t or "一带一路" in t),
         ("科技金融 -保险", Filters(theme=("科技金融",)), lambda t: "科技金融" in t and "保险" not in t),
     ],
 )

@@ -1,0 +1,156 @@
+"""Issue 9: every paragraph whole and under its true heading. Each expectation is read off the
+source text (file and line numbers given), never off the parser's output."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _at(paragraphs, file: str, line: int):
+    """The record that starts at `line` of `file`'s own text (its id line)."""
+    found = [p for p in paragraphs if p.file == f"corpus/{file}" and p.id.endswith(f"-{line:04d}")]
+    assert len(found) == 1, (file, line)
+    return found[0]
+
+
+# Point 1: prose interrupted by interposed lines is one record, the interposed lines skipped ----
+
+def test_2019_science_venues_paragraph_runs_on_across_two_interposed_titles(paragraphs):
+    # 2019-ch4.txt 1088–1108: "…稳步推进上海科普" (1090) | 科普设施建设进一步完善 (1092) |
+    # 科普工作取得丰硕成果 (1094) | "公 园 建 设，…" (1096) … "达到国际先进水平。" (1108)
+    p = _at(paragraphs, "2019-ch4.txt", 1088)
+    assert (p.line_start, p.line_end, p.skipped) == (1088, 1108, (1092, 1094))
+    assert "稳步推进上海科普公园建设，强化科普与文化、旅游、体育等融合发展，为市民群众提供又一科普好去处。截至年底" in p.text
+    assert p.text.endswith("平均每44万人拥有1个科普场馆，达到国际先进水平。")
+    # 2019 sets sub-headings after their content: the title standing inside titles it
+    assert p.heading == "科普设施建设进一步完善"
+    assert p.to_json()["source"]["skipped"] == [1092, 1094]
+
+
+def test_2019_science_festival_paragraph_runs_on_in_its_narrow_column(paragraphs):
+    # 2019-ch4.txt 1038–1056: "…进军”主" (1040) | 打造“上海科创品牌月”，上海科技节影响力不断提升
+    # (1042) | "题，科 技 节 …" (1044) and a double-spaced column to "…闭幕式的载体。" (1056)
+    p = _at(paragraphs, "2019-ch4.txt", 1038)
+    assert (p.line_start, p.line_end, p.skipped) == (1038, 1056, (1042,))
+    assert "向具有全球影响力的科技创新中心进军”主题，科技节期间举办各类科普活动2400余项，累计参与人数超过1000万人次" in p.text
+    assert "网络直播视频浏览点击量达1207万次" in p.text
+    assert p.text.endswith("上海国际科技艺术展演再次成为全国科技活动周暨上海科技节闭幕式的载体。")
+    assert p.heading == "打造“上海科创品牌月”，上海科技节影响力不断提升"
+
+
+def test_2019_top_scientists_forum_runs_on_across_its_box_title(paragraphs):
+    # 2019-ch4.txt 763–773: "…论坛汇聚44位诺贝尔奖得" (765) | 世界顶尖科学家论坛：科技，为了人类共同命运
+    # (767) | "主，21位图灵奖、…" (769)
+    p = _at(paragraphs, "2019-ch4.txt", 763)
+    assert (p.line_end, p.skipped) == (773, (767,))
+    assert "论坛汇聚44位诺贝尔奖得主，21位图灵奖、沃尔夫奖、拉斯克奖、菲尔兹奖等获得者" in p.text
+
+
+@pytest.mark.parametrize(
+    "file, line, end, phrase",
+    [
+        # 2019-ch4.txt 284–290: "…高企销售收入与利" (288) | "润总额增长幅度均超过26%" (290)
+        ("2019-ch4.txt", 284, 290, "高企销售收入与利润总额增长幅度均超过26%"),
+        # 2019-ch4.txt 542–554: "5 月 2 3 日，由 长 三 角 三 省 一 市 共 同 举 办 的" (542) | "首 届 …" (544)
+        ("2019-ch4.txt", 542, 554, "由长三角三省一市共同举办的首届长三角一体化创新成果展"),
+        # 2019-ch4.txt 940–948: "…创新型、创" (940) | "业型、…" (942) | … "…领域的中" (944) | "小微企业。" (946)
+        ("2019-ch4.txt", 940, 948, "科技型、创新型、创业型、吸纳就业型、节能环保型和战略性新兴产业、现代服务业、“三农”和“四新”经济领域的中小微企业。"),
+    ],
+)
+def test_wrapped_lines_that_looked_like_titles_are_prose(paragraphs, file, line, end, phrase):
+    p = _at(paragraphs, file, line)
+    assert p.line_end == end and phrase in p.text and p.kind == "prose"
+
+
+# Point 2: headings are headings; captions are records of their own ------------------------
+
+FRAGMENTS = [
+    "等融合发展，为市民群众提供又一科普好",  # 2019-ch4.txt 1098, a line of the 1088 paragraph
+    "万人次，科技节相关活动网络直播视",  # 1048
+    "际科技艺术展演再次成为全国科技",  # 1054
+    "少年科学创新实践工作站、83家社区创",  # 1104
+    "润总额增长幅度均超过26%",  # 290
+    "高校院所55个项目参展，涉及大科学装置、高",  # 552
+    "业型、吸纳就业型、节能环保型和战略性新兴产",  # 942
+]
+
+
+def test_no_line_of_prose_becomes_a_heading(paragraphs):
+    headings = {p.heading for p in paragraphs}
+    assert not headings & set(FRAGMENTS)
+    assert not {p.text for p in paragraphs if p.kind == "heading-only"} & set(FRAGMENTS)
+
+
+def test_photo_captions_are_caption_records_and_title_nothing(paragraphs):
+    # 2019-ch4.txt 1127 "上 海 天 文 馆 完 成 首 次 亮 灯", 1129 "全 球 首 张 黑 洞 照 片": the photos
+    # of the events told at 1088 (9月13日，上海天文馆完成首次亮灯) and 1110 (4月10日，全球首张黑洞照片…)
+    for line, text in [(1127, "上海天文馆完成首次亮灯"), (1129, "全球首张黑洞照片")]:
+        p = _at(paragraphs, "2019-ch4.txt", line)
+        assert (p.kind, p.text) == ("caption", text)
+    captions = {p.text for p in paragraphs if p.kind == "caption"}
+    assert not {p.heading for p in paragraphs} & captions
+
+
+def test_the_2019_introduction_is_not_titled_by_a_timeline_line(paragraphs):
+    # 2019-ch4.txt 5–11 is the chapter's introduction; 13–31 its timeline
+    assert _at(paragraphs, "2019-ch4.txt", 5).heading == ""
+
+
+# Points 4 and 9: timelines, one dated event per record -------------------------------------
+
+def test_2017_introduction_timeline_one_event_per_record(paragraphs):
+    # 2017-ch4.txt 14–90: a narrow column, every event's pieces separated by blank lines
+    expected = [
+        (14, 18, "5月20—27日，2017年上海科技节举办"),
+        (20, 24, "7月，市政府批复同意张江科学城建设规划"),
+        (26, 30, "6月，上海国家双创示范基地扩容至7家"),
+        (32, 36, "5月，上海首家科普产业孵化基地创建"),
+        (40, 46, "加快推进长三角区域协同创新网络建设"),
+        (48, 62, "8月，在全国率先启动“一带一路”优秀青年科学家交流和国际联合实验室建设项目"),
+        (64, 70, "9月22—25日，2017浦江创新新论坛举行"),
+        (72, 80, "推动众创空间“三化”（专业化、国际化、品牌化）培育"),
+        (82, 90, "10月，上海闵行国家科技成果转移转化示范区获科技部批复"),
+    ]
+    got = [(p.line_start, p.line_end, p.text) for p in paragraphs if p.file == "corpus/2017-ch4.txt" and 14 <= p.line_start <= 90]
+    assert got == expected
+
+
+def test_2019_introduction_timeline_one_event_per_line_with_its_own_month(paragraphs):
+    # 2019-ch4.txt 13–31: each line is one event with its month. A trailing month is the
+    # event's own: 黑洞照片 (line 15, "…之一4月") was 4月10日 (line 1110); the 科创板 training
+    # (line 17, "…举行5月") was 5月21日 (line 322); the 示范区 plan (line 23, "…发布10月") 10月25日 (464).
+    got = [(p.line_start, p.line_end, p.text) for p in paragraphs if p.file == "corpus/2019-ch4.txt" and 13 <= p.line_start <= 31]
+    assert [g[0] for g in got] == list(range(13, 32, 2))
+    assert all(start == end for start, end, _ in got)
+    assert got[1][2] == "全球首张黑洞照片公布，上海成为全球六大直播地点之一4月"
+    assert got[7][2] == "12月 中以（上海）创新园开园"
+
+
+def test_2021_introduction_timeline_items_carry_their_date_line(paragraphs):
+    # 2021-ch4.txt 14 "7月", then three bullets 16, 17, 18 — two of them were one record
+    p16, p17, p18 = (_at(paragraphs, "2021-ch4.txt", n) for n in (16, 17, 18))
+    assert (p16.line_start, p16.line_end, p16.skipped, p16.text) == (14, 16, (), "7月 世界人工智能大会举办")
+    assert (p17.line_start, p17.line_end, p17.skipped) == (14, 17, (16,))
+    assert p17.text == "7月 全球建筑规模最大的天文馆——上海天文馆开馆"
+    assert p18.text.startswith("7月 《中共中央国务院关于支持浦东新区高水平改革开放") and p18.skipped == (16, 17)
+    # 2021-ch4.txt 24 "11月" over four bullets 26–29
+    assert [_at(paragraphs, "2021-ch4.txt", n).text.split(" ")[0] for n in (26, 27, 28, 29)] == ["11月"] * 4
+
+
+@pytest.mark.parametrize(
+    "line, end, start_text",
+    [
+        # 2019-ch4.txt 1110–1125: the awards box, one dated item per block
+        (1110, 1112, "4月10日，全球首张黑洞照片向公众公布"),
+        (1114, 1115, "6月20—21日，在2019年全国科普讲解大赛决赛上"),
+        (1117, 1118, "9月19—21日，在全国科学实验展演活动上"),
+        (1120, 1121, "8月12日，全国优秀科普微视频作品名单公布"),
+        # 2019-ch4.txt 215–222: the 中以创新园 timeline
+        (215, 217, "5月26日，中以（上海）创新园建设推进会"),
+        (219, 220, "9月9日，首届中以创新合作成果展示会Innoweek期间"),
+        (222, 222, "12月5日，中以（上海）创新园开园"),
+    ],
+)
+def test_a_date_starts_its_own_event(paragraphs, line, end, start_text):
+    p = _at(paragraphs, "2019-ch4.txt", line)
+    assert p.line_end == end and p.text.startswith(start_text)
