@@ -60,6 +60,7 @@ class Report:
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
+    explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
 
     @cached_property
     def lines(self) -> list[str]:
@@ -127,6 +128,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
             labels=labels,
             captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
+            explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
         )
     except KeyError as exc:
         raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None

@@ -81,12 +81,12 @@ class Block:
             return join_pieces(self.pieces, self.widths)
         if self.role == "heading":  # a title wrapped over two lines, or set vertically
             return join_pieces(["".join(line.text for line in self.lines)])
-        items: list[list[str]] = []  # list items (each `- ` line starts one), else one item
+        items: list[list[Line]] = []  # list items (each `- ` line starts one), else one item
         for line in self.lines:
             if not items or is_bullet(line.raw):
                 items.append([])
-            items[-1].append(line.text)
-        return " ".join(join_pieces(item) for item in items)
+            items[-1].append(line)
+        return " ".join(join_lines(item) for item in items)
 
     @property
     def first(self) -> int:
@@ -100,6 +100,38 @@ class Block:
     def anchor(self) -> int:
         """The line that names the record (its id): its first line not shared with siblings."""
         return self.lines[self.borrowed].no
+
+
+def _spaced(raw: str) -> bool:
+    """Set letter-spaced (端 化 、集 群): a line of justified prose in a narrow column."""
+    tokens = raw.split()
+    return len(tokens) >= 4 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens)
+
+
+def join_lines(lines: list[Line]) -> str:
+    """The cleaned lines of one block as one text. A line as wide as the block's widest runs
+    straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
+    服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
+    (创新发展交流平台 | 先进理念传播平台) keep their space."""
+    texts = [line.text for line in lines]
+    if len(lines) == 1:
+        return texts[0]
+    widths = [display_width(line.raw) for line in lines]
+    full = WRAP_RATIO * max(widths)
+    out = last = ""
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        if out:
+            prev = lines[i - 1]
+            cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
+                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw) or _spaced(lines[i].raw) or _word_crosses(out, text)
+            )
+            out += text if cut else join_pieces([last, text])[len(last):]
+        else:
+            out = text
+        last = text
+    return out
 
 
 # 1. lines ---------------------------------------------------------------------------------

@@ -154,3 +154,69 @@ def test_2021_introduction_timeline_items_carry_their_date_line(paragraphs):
 def test_a_date_starts_its_own_event(paragraphs, line, end, start_text):
     p = _at(paragraphs, "2019-ch4.txt", line)
     assert p.line_end == end and p.text.startswith(start_text)
+
+
+# Point 3: debris is not a paragraph -------------------------------------------------------
+
+def test_box_numbers_and_stray_digits_are_no_records(paragraphs):
+    # 2019-ch4.txt 184 "01 02", 644 "01", 646 "05", 667 "0304", 669 "02", 881 "0201 03"
+    assert not [p.id for p in paragraphs if p.text.replace(" ", "").isdigit()]
+    starts = {p.line_start for p in paragraphs if p.file == "corpus/2019-ch4.txt"}
+    assert not starts & {184, 644, 646, 667, 669, 881}
+
+
+# Point 6: no spurious spaces inside wrapped Chinese ---------------------------------------
+
+@pytest.mark.parametrize(
+    "year, phrase",
+    [
+        (2017, "打造一批高端化、集群化、国际化的产业集群，做强人工智能和生命健康两大产业集群"),  # 2017 l.368–375
+        (2017, "提升一批知识产权平台，深化漕河泾国家知识产权服务业集聚发展示范区建设"),  # 2017 l.393–399
+        (2017, "作为科技创新中心的核心功能区"),  # 2017 l.180–183
+        (2017, "加快推进长三角区域协同创新网络建设"),  # 2017 l.40–46 (the 协同创新网络 建设)
+        (2019, "与西门子公司签订合作备忘录，在工业仿真与设计优化、智慧能源与数字化运维领域开展联合研发合作"),  # 2019 l.810–814
+    ],
+)
+def test_wrapped_chinese_has_no_inner_spaces(find, year, phrase):
+    assert phrase in find(year, phrase).text
+
+
+def test_a_space_between_two_figure_labels_stays(find):
+    # 2017-ch4.txt 730–734: five 平台 labels of a figure, one per line
+    assert "先进理念传播平台 学界思想争锋平台" in find(2017, "学界思想争锋平台").text
+
+
+# check-parse ------------------------------------------------------------------------------
+
+def test_check_parse_finds_nothing_unexplained_in_the_bundled_corpus(corpus, paragraphs):
+    from report_search.index.suspicious import check_parse
+
+    unexplained, explained = check_parse(corpus, paragraphs)
+    assert unexplained == []
+    assert all(f.why for f in explained)
+
+
+def test_check_parse_names_each_defect_class(corpus, paragraphs):
+    from dataclasses import replace
+
+    from report_search.index.suspicious import findings
+
+    base = next(p for p in paragraphs if p.kind == "prose")
+    caption = next(p for p in paragraphs if p.kind == "caption")
+    wrong = [
+        replace(base, id="x-0001", heading="等融合发展，为市民群众提供又一科普好", file="corpus/2019-ch4.txt"),  # 2019 l.1098 as a heading: 好 | 去处
+        replace(base, id="x-0002", text="去处。截至年底，全市共有55家示范性科普场馆"),  # 2019 l.1100
+        replace(base, id="x-0003", text="01 02"),  # 2019 l.184
+        replace(base, id="x-0004", text="全球首张黑洞照片公布，上海成为全球六大直播地点之一4月2019年第一期科创板上市培训活动举行5月"),
+        replace(base, id="x-0005", heading=caption.text, file=caption.file),
+        replace(base, id="x-0006", heading="重点支持处于成长期的科技型、"),
+    ]
+    got = [(p.id, check) for p, check in findings([*wrong, caption], corpus)]
+    assert got == [
+        ("x-0001", "heading-mid-phrase"),
+        ("x-0002", "continuation-start"),
+        ("x-0003", "numbers-only"),
+        ("x-0004", "date-at-end"),
+        ("x-0005", "under-caption"),
+        ("x-0006", "heading-mid-phrase"),
+    ]
