@@ -46,7 +46,11 @@ LINE_WRAP = 60  # … wrap only lines this long
 WRAP_RATIO = 0.75  # a title-like line this wide relative to the wrapped line above is its next line
 FULL_RATIO = 0.9  # a last line this wide relative to its block's widest was cut mid-sentence
 MAX_INTERPOSED = 3  # headings, captions or labels placed inside one paragraph, at most
+FIGURE_MIN = 20  # a label run this long, mostly words without figures, is a map or word cloud …
+FIGURE_DIGITS = 0.25  # … when fewer than this share of its labels hold a number
 MIN_RUN = 3  # short blocks in a row that make a label run (a figure or word list)
+WIDE_GAP = 3  # blank lines that part the entries of a list set as a table (2021's 院士: name | institution)
+ENTRY_MAX = 50  # an entry's piece is at most this long
 MIN_TIMELINE = 3  # dated lines in a row that make a timeline
 CAPTION_MIN = 6  # a letter-spaced caption (上 海 天 文 馆 …) has at least this many characters
 
@@ -500,12 +504,57 @@ def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]
         if j - i >= min_run:
             run = blocks[i:j]
             items = _timeline_items(run) if sum(bool(_DATE_START.match(b.text)) for b in run) >= 2 else [run]
-            out.extend(_run_block(item, "event" if len(items) > 1 else "list") for item in items)
+            role = "event" if len(items) > 1 else "figure" if _figure(run) else "list"
+            out.extend(_run_block(item, role) for item in items)
             i = j
         else:
             out.append(blocks[i])
             i += 1
     return out
+
+
+def _entry_piece(block: Block, section: str) -> bool:
+    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= ENTRY_MAX
+
+
+def group_entries(blocks: list[Block]) -> list[Block]:
+    """A list whose entries wrap over several short blocks, the entries parted by wider gaps
+    (2021 §4.1, lines 39-150: 李 骏 | 复旦大学 (数学物理学部), three blank lines, 俞 隼 | …):
+    one record per entry, not runs cut by line length. An entry ends at its wide gap, or after
+    a piece closing a bracket ((化学部)); what follows then (新增工程院院士) is a title."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        section = blocks[i].section
+        items: list[list[Block]] = []
+        j = i
+        while j < len(blocks) and blocks[j].gap >= WIDE_GAP and _entry_piece(blocks[j], section):
+            k = j + 1
+            while (
+                k < len(blocks)
+                and blocks[k].gap <= 1
+                and _entry_piece(blocks[k], section)
+                and not (k - 1 > j and blocks[k - 1].text.endswith((")", "）")))
+            ):
+                k += 1
+            if k - j < 2:
+                break
+            items.append(blocks[j:k])
+            j = k
+        if len(items) >= MIN_RUN:
+            out.extend(_run_block(item, "list") for item in items)
+            i = j
+        else:
+            out.append(blocks[i])
+            i += 1
+    return out
+
+
+def _figure(run: list[Block]) -> bool:
+    """A map or word cloud (2017 lines 213-293, the 张江科学城 map: 下盐公路 锦绣东路 龙东大道 …):
+    many labels, few of them numbers. Statistics boxes (115家 …) stay lists."""
+    numbered = sum(any(ch.isdigit() for ch in b.text) for b in run)
+    return len(run) >= FIGURE_MIN and numbered < FIGURE_DIGITS * len(run)
 
 
 def _run_block(run: list[Block], role: str) -> Block:
@@ -585,7 +634,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     assign_sections(blocks, report, sections)
     mark_labels(blocks, report, corpus)
     _mark_timeline(blocks)
-    blocks = group_short_runs(join_continuations(blocks, wrap_width(lines)))
+    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
     blocks = split_dated_lists(blocks)
 
     drafts: list[_Draft] = []
@@ -648,7 +697,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
         if block.role == "caption":  # a photo's caption titles nothing
             emit(block, block.text, "caption")
             continue
-        kind = block.role if block.role in ("table", "list") else "list" if block.role == "event" else "prose"
+        kind = block.role if block.role in ("table", "list", "figure") else "list" if block.role == "event" else "prose"
         lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
         if lead and not after:  # a bold lead-in sentence titles its own paragraph
             heading = lead.group(1)

@@ -220,3 +220,40 @@ def test_check_parse_names_each_defect_class(corpus, paragraphs):
         ("x-0005", "under-caption"),
         ("x-0006", "heading-mid-phrase"),
     ]
+
+
+# Point 7: a list whose entries wrap is one record per entry --------------------------------
+
+def test_2021_academicians_one_record_each(paragraphs):
+    # 2021-ch4.txt 37: "上海共12人当选, 其中中科院院士6人、工程院院士6人"; 39 新增中科院院士, 83 新增工程院院士;
+    # each entry a name, a blank line, institution and 学部, then three blank lines
+    entries = [p for p in paragraphs if p.file == "corpus/2021-ch4.txt" and 39 < p.line_start < 130 and p.kind == "list"]
+    assert [p.line_start for p in entries] == [43, 50, 57, 64, 71, 78, 87, 94, 101, 108, 115, 123]
+    assert [p.heading for p in entries] == ["新增中科院院士"] * 6 + ["新增工程院院士"] * 6
+    assert entries[0].text == "李骏 复旦大学(数学物理学部)"  # lines 43–46
+    assert entries[9].text == "吴明红(女) 上海大学(环境与轻纺工程学部)"  # lines 108–111
+
+
+# Point 8: maps and word clouds are figures -------------------------------------------------
+
+@pytest.mark.parametrize(
+    "start, end, label",
+    [
+        (213, 293, "锦绣东路"),  # 2017-ch4.txt 213–293: the 张江科学城 map's roads and zones
+        (418, 510, "东川路"),  # 418–510: the 紫竹创新创业走廊 (闵行) map
+        (527, 596, "枫泾科创小镇"),  # 527–596: the 科创热词集锦 word cloud
+    ],
+)
+def test_maps_and_word_clouds_are_figure_records(paragraphs, start, end, label):
+    p = _at(paragraphs, "2017-ch4.txt", start)
+    assert (p.kind, p.line_end) == ("figure", end) and label in p.text
+
+
+def test_statistics_boxes_stay_lists(find):
+    assert find(2020, "公众满意度98.02%").kind == "list"  # 2020-ch4.txt 536–552
+
+
+# Point 12: one chapter label style ---------------------------------------------------------
+
+def test_one_chapter_label_style(paragraphs):
+    assert {p.chapter.split(" ")[0] for p in paragraphs} == {"第4部分", "综述"}
