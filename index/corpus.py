@@ -59,6 +59,7 @@ class Report:
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
+    spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
     explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
 
@@ -128,6 +129,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
             labels=labels,
             captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
+            spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
             explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
         )
     except KeyError as exc:

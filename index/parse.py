@@ -78,6 +78,7 @@ class Block:
     borrowed: int = 0  # leading lines shared with sibling items (a timeline's date line)
     interposed: bool = False  # a title or caption that extraction placed inside a paragraph
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
+    spliced: bool = False  # put into its section by a manifest `spliced` note
 
     @property
     def text(self) -> str:
@@ -329,7 +330,8 @@ def _mark_timeline(blocks: list[Block]) -> None:
 
 
 def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
-    """Give every block its section; a `moved` note starts a section before its heading line."""
+    """Give every block its section; a `moved` note starts a section before its heading line, a
+    `spliced` one puts a range of lines (a figure box) back into the section it belongs to."""
     anchors = {nfkc(text).replace(" ", ""): number for number, text in report.moved.items()}
     current = ""
     for block in blocks:
@@ -341,6 +343,9 @@ def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str
                 if start.startswith(anchor) and number in sections:
                     current = sections[number]
             block.section = current
+            for number, first, last in report.spliced:  # lines placed inside another section
+                if first <= block.first <= last and number in sections:
+                    block.section, block.spliced = sections[number], True
 
 
 def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
@@ -562,7 +567,7 @@ def _run_block(run: list[Block], role: str) -> Block:
     pieces = [b.text for b in run]
     widths = [display_width(b.lines[-1].raw) for b in run]
     skipped = [n for b in run for n in b.skipped]
-    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped)
+    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced)
 
 
 def _timeline_items(run: list[Block]) -> list[list[Block]]:
@@ -642,6 +647,8 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     heading = ""  # current sub-heading ("before" layout)
     heading_block: Block | None = None  # a sub-heading still waiting for its first paragraph
     pending: list[_Draft] = []  # paragraphs waiting for their sub-heading ("after" layout)
+    waiting: dict[str, list[_Draft]] = {}  # each section's pending, kept while a splice interrupts it
+    previous_spliced = False
     label: list[str] = []  # a "before" district label waiting for its paragraph
     after = report.subheadings == "after"
 
@@ -661,8 +668,12 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
             continue
         if block.section != section:
             flush_heading()
-            pending.clear()
+            if block.spliced:  # a splice interrupts the section: its pending wait for its return
+                waiting[section], pending = pending, []
+            else:
+                pending = waiting.pop(block.section, []) if previous_spliced else []
             section, heading, label = block.section, "", []
+        previous_spliced = block.spliced
         if block.role == "section":  # (also when a `moved` note started the section earlier)
             flush_heading()
             heading = ""

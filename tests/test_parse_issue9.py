@@ -257,3 +257,15 @@ def test_statistics_boxes_stay_lists(find):
 
 def test_one_chapter_label_style(paragraphs):
     assert {p.chapter.split(" ")[0] for p in paragraphs} == {"第4部分", "综述"}
+
+
+# Point 5: figures extracted into the wrong section ----------------------------------------
+
+def test_2019_innovation_voucher_box_is_back_in_4_3(paragraphs):
+    # 2019-ch4.txt 376 科技创新券服务不断优化 (4.3); 384–386 (科技创新券跨区域互联互通) and the two
+    # figures 392–400 (科技券) and 404–410 (创新券) come after 4.4's introduction (380) and heading (388)
+    for line in (384, 392, 404):
+        assert _at(paragraphs, "2019-ch4.txt", line).section == "4.3 提升各类创新创业主体能级", line
+    intro = _at(paragraphs, "2019-ch4.txt", 380)
+    assert intro.section == "4.4 构建开放共享的协同创新网络"
+    assert intro.heading == "长三角区域创新共同体加快构建"  # line 390, after its content (2019 layout)
