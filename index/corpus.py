@@ -159,6 +159,7 @@ class Corpus:
     section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
+    cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): which of a mixed section's themes
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), folded
 
     def fingerprint(self) -> str:
@@ -221,6 +222,12 @@ def load_corpus(root: Path | None = None) -> Corpus:
         for word in words
         if checked([theme], "[keywords]")
     )
+    cue_themes = tuple(
+        (nfkc(word), theme)
+        for theme, words in themes_table.get("cues", {}).items()
+        for word in words
+        if checked([theme], "[cues]")
+    )
     districts = tuple(
         District(
             name=row["name"],
@@ -245,5 +252,6 @@ def load_corpus(root: Path | None = None) -> Corpus:
         intro_themes=checked(themes_table.get("intro", []), "intro"),
         section_themes=section_themes,
         keyword_themes=keyword_themes,
+        cue_themes=cue_themes,
         districts=districts,
     )

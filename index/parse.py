@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
 from .corpus import Corpus, Report, load_corpus, nfkc, section_key
 from .paragraph import Paragraph
-from .taxonomy import districts_named, keyword_themes, label_districts, merge, section_themes
+from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
 _RUNNING_HEADER = re.compile(r"^\s*(第\s*\d+\s*部分\s+\S.*|\d{4}\s*上海科技进步报告)\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
@@ -724,8 +724,9 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
 
 def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
     named = districts_named(draft.text, corpus)
+    # a sub-heading naming a place names it for its paragraphs (推进大零号湾创新创业集聚区建设 → 闵行区)
+    titled = districts_named(draft.heading, corpus) if draft.kind != "heading-only" else []
     order = tuple(d.name for d in corpus.districts)
-    themes = section_themes(corpus, report.year, draft.section) or ()
     return Paragraph(
         id=f"{report.slug}-{draft.block.anchor:04d}",
         year=report.year,
@@ -733,8 +734,8 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         chapter=report.chapter_label,
         section=draft.section,
         heading=draft.heading,
-        themes=merge(themes, keyword_themes(draft.text, corpus), order=corpus.themes),
-        districts=merge(named, draft.districts, order=order),
+        themes=paragraph_themes(corpus, report.year, draft.section, draft.text, draft.heading),
+        districts=merge(named, draft.districts, titled, order=order),
         kind=draft.kind,
         text=draft.text,
         file=report.file,

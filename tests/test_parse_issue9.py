@@ -269,3 +269,59 @@ def test_2019_innovation_voucher_box_is_back_in_4_3(paragraphs):
     intro = _at(paragraphs, "2019-ch4.txt", 380)
     assert intro.section == "4.4 构建开放共享的协同创新网络"
     assert intro.heading == "长三角区域创新共同体加快构建"  # line 390, after its content (2019 layout)
+
+
+# Point 10: headings and label lines carry places; 张江示范区 is the city-wide zone -----------
+
+@pytest.mark.parametrize(
+    "file, line, districts",
+    [
+        # 2020-ch4.txt 413 推进大零号湾创新创业集聚区建设 titles 415–431; 419 and 427 name no place themselves
+        ("2020-ch4.txt", 419, ("闵行区",)),
+        ("2020-ch4.txt", 427, ("闵行区",)),
+        # 2021-ch4.txt 344: the label line 临港 over 346
+        ("2021-ch4.txt", 346, ("浦东新区",)),
+        # 2017-ch4.txt 97: 张江国家自主创新示范区 and 张江示范区 (一区二十二园) are city-wide
+        ("2017-ch4.txt", 97, ()),
+        # 2017-ch4.txt 105: 张江专项发展资金, the zone's fund
+        ("2017-ch4.txt", 105, ()),
+    ],
+)
+def test_districts_from_headings_labels_and_the_zone_trap(paragraphs, file, line, districts):
+    assert _at(paragraphs, file, line).districts == districts
+
+
+def test_zhangjiang_as_a_place_is_pudong(paragraphs):
+    # 2021-ch4.txt 342 "围绕张江科学城更高品质建设"; 2019-ch4.txt 125 under the label 浦东 张江 (129)
+    assert _at(paragraphs, "2021-ch4.txt", 342).districts == ("浦东新区",)
+    assert _at(paragraphs, "2019-ch4.txt", 125).districts == ("浦东新区",)
+
+
+# Point 11: themes per paragraph in sections that carry several -----------------------------
+
+@pytest.mark.parametrize(
+    "file, line, theme, not_theme",
+    [
+        ("2019-ch4.txt", 702, "国际合作", "区域协同"),  # 新增新加坡、葡萄牙2个合作国 (§4.4)
+        ("2019-ch4.txt", 477, "区域协同", "国际合作"),  # 长三角科技资源共享服务平台开通启动
+        ("2019-ch4.txt", 648, "区域协同", "国际合作"),  # 精准扶贫 … 对口地区
+        ("2021-ch4.txt", 264, "区域协同", "国际合作"),  # 与重庆市科技局签署《科技合作框架协议》 (§4.2)
+        ("2021-ch4.txt", 153, "国际合作", "区域协同"),  # 推动新一轮“一带一路”科技创新国际合作
+    ],
+)
+def test_a_paragraph_says_which_of_its_sections_themes_it_is_about(paragraphs, file, line, theme, not_theme):
+    p = _at(paragraphs, file, line)
+    assert theme in p.themes and not_theme not in p.themes
+
+
+def test_a_paragraph_that_says_both_or_neither_keeps_the_sections_themes(paragraphs):
+    # 2021-ch4.txt 149, §4.2's introduction: 国内大循环 … 国内国际双循环 … 国际 and 国内 cooperation
+    assert {"国际合作", "区域协同"} <= set(_at(paragraphs, "2021-ch4.txt", 149).themes)
+
+
+def test_international_and_regional_cooperation_can_be_told_apart(paragraphs):
+    for year, section in ((2019, "4.4"), (2021, "4.2")):
+        mine = [p for p in paragraphs if p.year == year and p.section.startswith(section)]
+        only_intl = [p for p in mine if "国际合作" in p.themes and "区域协同" not in p.themes]
+        only_regional = [p for p in mine if "区域协同" in p.themes and "国际合作" not in p.themes]
+        assert only_intl and only_regional, (year, section)
