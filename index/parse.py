@@ -3,10 +3,16 @@
 The pipeline, each step a function below:
   1. lines   — drop page furniture (running headers and their page numbers);
   2. blocks  — split at blank lines and at indented lines (a new text box in the PDF);
-  3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists;
-  4. sections — which section each block belongs to, honouring the manifest's `moved` notes;
-  5. merges  — re-join paragraphs wrapped across a blank line, and runs of short label lines;
-  6. records — walk the blocks, attach sub-headings and district labels, emit paragraphs.
+  3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists,
+               captions, box numbers (debris), timeline events;
+  4. sections — which section each block belongs to, honouring the manifest's `moved` and
+               `spliced` notes;
+  5. merges  — re-join paragraphs wrapped across blank lines and across interposed titles
+               (join_continuations, naming the skipped lines), entries of wrapped lists, runs of
+               short label lines (lists, figures, timelines), dated bullet lists;
+  6. records — an Assembly walks the blocks, one method per kind, a layout strategy
+               (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
+The layout thresholds are named in one block below.
 """
 
 from __future__ import annotations
@@ -631,6 +637,157 @@ class _Draft:
     districts: list[str]
 
 
+class TitlesBefore:
+    """Layout strategy: a sub-heading stands before the paragraphs it titles (2017, 2020, 2021)."""
+
+    def __init__(self, assembly: "Assembly") -> None:
+        self.assembly = assembly
+        self.heading = ""  # the current sub-heading
+        self.waiting_block: Block | None = None  # a sub-heading that has titled nothing yet
+
+    def leave_section(self) -> None:
+        self.flush()
+
+    def enter_section(self, spliced: bool, after_splice: bool) -> None:
+        self.heading = ""
+
+    def section_line(self) -> None:
+        self.flush()
+        self.heading = ""
+
+    def title(self, block: Block) -> None:
+        self.flush()
+        self.heading, self.waiting_block = block.text, block
+
+    def subtitle(self, text: str) -> None:
+        self.heading = text
+
+    def paragraph(self, draft: _Draft, block: Block) -> None:
+        lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
+        if lead:  # a bold lead-in sentence titles its own paragraph
+            self.heading = lead.group(1)
+        draft.heading = self.heading
+        self.waiting_block = None
+
+    def flush(self) -> None:
+        """A sub-heading that titled nothing is a record of its own."""
+        if self.waiting_block is not None:
+            self.assembly.heading_only(self.waiting_block)
+            self.waiting_block = None
+
+
+class TitlesAfter:
+    """Layout strategy: a sub-heading follows the paragraphs it titles (2019)."""
+
+    def __init__(self, assembly: "Assembly") -> None:
+        self.assembly = assembly
+        self.pending: list[_Draft] = []  # paragraphs waiting for their sub-heading
+        self.waiting: dict[str, list[_Draft]] = {}  # a section's pending, kept while a splice interrupts it
+
+    def leave_section(self) -> None:
+        pass
+
+    def enter_section(self, spliced: bool, after_splice: bool) -> None:
+        if spliced:  # a splice interrupts the section: its pending wait for its return
+            self.waiting[self.assembly.previous_section], self.pending = self.pending, []
+        else:
+            self.pending = self.waiting.pop(self.assembly.section, []) if after_splice else []
+
+    def section_line(self) -> None:
+        pass
+
+    def title(self, block: Block) -> None:
+        for draft in self.pending:
+            draft.heading = block.text
+        if not self.pending:
+            self.assembly.heading_only(block)
+        self.pending = []
+
+    def subtitle(self, text: str) -> None:
+        pass
+
+    def paragraph(self, draft: _Draft, block: Block) -> None:
+        if block.role != "event":  # a timeline's events are titled by their dates
+            self.pending.append(draft)
+
+    def flush(self) -> None:
+        pass
+
+
+class Assembly:
+    """Walks a report's blocks in order and turns them into paragraph drafts: one method per
+    kind of block, the layout's strategy (TitlesBefore / TitlesAfter) deciding which sub-heading
+    titles which paragraph."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.drafts: list[_Draft] = []
+        self.section = ""
+        self.previous_section = ""
+        self.label: list[str] = []  # a "before" district label waiting for its paragraph
+        self.layout: TitlesBefore | TitlesAfter = (TitlesAfter if report.subheadings == "after" else TitlesBefore)(self)
+        self.spliced = False
+
+    # helpers
+    def emit(self, block: Block, kind: str) -> _Draft:
+        draft = _Draft(block, block.text, kind, self.section, "", [])
+        self.drafts.append(draft)
+        return draft
+
+    def heading_only(self, block: Block) -> None:
+        self.emit(block, "heading-only").heading = block.text
+
+    def _labels(self) -> str | None:
+        return self.report.labels.get(self.section.split(" ")[0])
+
+    # one method per kind of block
+    def feed(self, block: Block) -> None:
+        if block.role in ("chapter", "debris"):
+            return
+        if block.section != self.section:
+            self.layout.leave_section()
+            self.previous_section, self.section = self.section, block.section
+            self.layout.enter_section(block.spliced, self.spliced)
+            self.label = []
+        self.spliced = block.spliced
+        getattr(self, f"on_{block.role}", self.on_paragraph)(block)
+
+    def on_section(self, block: Block) -> None:  # (also when a `moved` note started the section earlier)
+        self.layout.section_line()
+
+    def on_heading(self, block: Block) -> None:
+        if self._labels() == "after":
+            # District profiles (2017 §4.2, 2019 §4.1): the labels are the structure, and a
+            # title there belongs to a map or figure, not to the profiles around it.
+            self.heading_only(block)
+        else:
+            self.layout.title(block)
+
+    def on_label(self, block: Block) -> None:
+        if self._labels() == "after":
+            target = next((d for d in reversed(self.drafts) if d.section == self.section and d.kind != "heading-only"), None)
+            if target is not None:
+                target.districts.extend(n for n in block.districts if n not in target.districts)
+        else:
+            self.label = block.districts
+            if block.subtitle:
+                self.layout.subtitle(block.subtitle)
+
+    def on_caption(self, block: Block) -> None:  # a photo's caption titles nothing
+        self.emit(block, "caption")
+
+    def on_paragraph(self, block: Block) -> None:
+        kind = block.role if block.role in ("table", "list", "figure") else "list" if block.role == "event" else "prose"
+        draft = self.emit(block, kind)
+        draft.districts.extend(self.label)
+        self.label = []
+        self.layout.paragraph(draft, block)
+
+    def finish(self) -> list[_Draft]:
+        self.layout.flush()
+        return self.drafts
+
+
 def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     """All paragraphs of one report file, in document order."""
     lines = read_lines(report)
@@ -641,85 +798,10 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     _mark_timeline(blocks)
     blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
     blocks = split_dated_lists(blocks)
-
-    drafts: list[_Draft] = []
-    section = ""
-    heading = ""  # current sub-heading ("before" layout)
-    heading_block: Block | None = None  # a sub-heading still waiting for its first paragraph
-    pending: list[_Draft] = []  # paragraphs waiting for their sub-heading ("after" layout)
-    waiting: dict[str, list[_Draft]] = {}  # each section's pending, kept while a splice interrupts it
-    previous_spliced = False
-    label: list[str] = []  # a "before" district label waiting for its paragraph
-    after = report.subheadings == "after"
-
-    def emit(block: Block, text: str, kind: str) -> _Draft:
-        draft = _Draft(block, text, kind, section, "" if after else heading, [])
-        drafts.append(draft)
-        return draft
-
-    def flush_heading() -> None:
-        nonlocal heading_block
-        if heading_block is not None:
-            emit(heading_block, heading_block.text, "heading-only").heading = heading_block.text
-            heading_block = None
-
+    assembly = Assembly(report)
     for block in blocks:
-        if block.role == "chapter":
-            continue
-        if block.section != section:
-            flush_heading()
-            if block.spliced:  # a splice interrupts the section: its pending wait for its return
-                waiting[section], pending = pending, []
-            else:
-                pending = waiting.pop(block.section, []) if previous_spliced else []
-            section, heading, label = block.section, "", []
-        previous_spliced = block.spliced
-        if block.role == "section":  # (also when a `moved` note started the section earlier)
-            flush_heading()
-            heading = ""
-            continue
-        if block.role == "heading":
-            if report.labels.get(section.split(" ")[0]) == "after":
-                # District profiles (2017 §4.2, 2019 §4.1): the labels are the structure, and
-                # a title there belongs to a map or figure, not to the profiles around it.
-                emit(block, block.text, "heading-only").heading = block.text
-            elif after:
-                for draft in pending:
-                    draft.heading = block.text
-                if not pending:
-                    emit(block, block.text, "heading-only").heading = block.text
-                pending.clear()
-            else:
-                flush_heading()
-                heading, heading_block = block.text, block
-            continue
-        if block.role == "label":
-            if report.labels.get(section.split(" ")[0]) == "after":
-                target = next((d for d in reversed(drafts) if d.section == section and d.kind != "heading-only"), None)
-                if target is not None:
-                    target.districts.extend(n for n in block.districts if n not in target.districts)
-            else:
-                label = block.districts
-                if block.subtitle:
-                    heading = block.subtitle
-            continue
-        if block.role == "debris":
-            continue
-        if block.role == "caption":  # a photo's caption titles nothing
-            emit(block, block.text, "caption")
-            continue
-        kind = block.role if block.role in ("table", "list", "figure") else "list" if block.role == "event" else "prose"
-        lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
-        if lead and not after:  # a bold lead-in sentence titles its own paragraph
-            heading = lead.group(1)
-        draft = emit(block, block.text, kind)
-        draft.districts.extend(label)
-        label = []
-        heading_block = None
-        if after and block.role != "event":  # a timeline's events are titled by their dates
-            pending.append(draft)
-    flush_heading()
-    return [_finish(d, report, corpus) for d in drafts]
+        assembly.feed(block)
+    return [_finish(d, report, corpus) for d in assembly.finish()]
 
 
 def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:

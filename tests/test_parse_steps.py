@@ -68,3 +68,58 @@ def test_join_continuations_leaves_a_finished_paragraph_alone():
         _block("prose", (1068, "5月，在上视新闻综合频道播出，从科")),
     ]
     assert [b.first for b in join_continuations(blocks, 15)] == [1064, 1066, 1068]
+
+
+def test_heading_detection():
+    from report_search.index.parse import _is_heading
+
+    assert _is_heading(_block("prose", (1092, "科普设施建设进一步完善")))  # 2019 l.1092
+    assert _is_heading(_block("prose", (1066, "科普品牌美誉度不断增强")))  # 2019 l.1066
+    assert not _is_heading(_block("prose", (1108, "达到国际先进水平。")))  # a sentence's end
+    assert not _is_heading(_block("prose", (1046, "2400余项，累计参与人数超过1000")))  # a statistic
+    # a line of wrapped prose can read as a title on its own (题，科技节期间举办各类科普活动);
+    # join_continuations, not heading detection, makes it prose again
+    assert _is_heading(_block("prose", (1044, "题，科 技 节 期 间 举 办 各 类 科 普 活 动")))
+
+
+def _assemble(report_layout: str, blocks: list[Block]) -> list[tuple[int, str, str]]:
+    from report_search.index.parse import Assembly
+
+    class _Report:  # the two manifest facts the assembly reads
+        subheadings = report_layout
+        labels: dict[str, str] = {}
+
+    assembly = Assembly(_Report())  # type: ignore[arg-type]
+    for block in blocks:
+        assembly.feed(block)
+    return [(d.block.first, d.kind, d.heading) for d in assembly.finish()]
+
+
+def test_titles_after_title_the_paragraphs_before_them():
+    # 2019-ch4.txt 1058–1066: a paragraph, then its sub-heading; a second title with nothing to title
+    blocks = [
+        _block("prose", (1058, "打造科学之夜、科普集市、科普进商场等品牌活动。")),
+        _block("heading", (1066, "科普品牌美誉度不断增强")),
+        _block("heading", (1094, "科普工作取得丰硕成果")),
+        _block("caption", (1127, "上 海 天 文 馆 完 成 首 次 亮 灯")),
+    ]
+    assert _assemble("after", blocks) == [
+        (1058, "prose", "科普品牌美誉度不断增强"),
+        (1094, "heading-only", "科普工作取得丰硕成果"),
+        (1127, "caption", ""),
+    ]
+
+
+def test_titles_before_title_the_paragraphs_after_them():
+    # 2020-ch4.txt 413–419: a sub-heading, then its paragraphs; a title with nothing under it
+    blocks = [
+        _block("heading", (413, "推进大零号湾创新创业集聚区建设"), section="4.5"),
+        _block("prose", (415, "零号湾创新创业集聚区建设方案进一步深化,开放式科创街区建设有序推进中。"), section="4.5"),
+        _block("prose", (419, "20多万平方米科创载体已建成使用"), section="4.5"),
+        _block("heading", (9999, "一个没有段落的标题"), section="4.5"),
+    ]
+    assert _assemble("before", blocks) == [
+        (415, "prose", "推进大零号湾创新创业集聚区建设"),
+        (419, "prose", "推进大零号湾创新创业集聚区建设"),
+        (9999, "heading-only", "一个没有段落的标题"),
+    ]
