@@ -289,7 +289,7 @@ def assign_roles(blocks: list[Block], report: Report, corpus: Corpus) -> dict[st
     return sections
 
 
-_DEBRIS = re.compile(r"^[\d\s]{1,8}$")  # box numbers "01 02", "0201 03", a stray page number
+_DEBRIS = re.compile(r"^(?:[\d\s]{1,8}|[A-Z])$")  # box numbers "01 02", "0201 03", a page number, a lone A/B/C
 
 
 def _is_debris(block: Block) -> bool:

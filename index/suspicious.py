@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clean import _word_crosses, clean_line
+from .clean import TERMINAL, _word_crosses, clean_line
 from .corpus import Corpus, nfkc
 from .paragraph import Paragraph
 from .parse import DANGLING
@@ -26,6 +26,7 @@ CHECKS = {
     "numbers-only": "a record of numbers alone: box numbers or a page number",
     "date-at-end": "a record ending with a month: the next event's date glued on",
     "under-caption": "a record whose sub-heading is a photo caption",
+    "split-sentence": "a record whose last word runs on into the next record (科普好 | 去处): one sentence cut in two",
 }
 
 
@@ -85,7 +86,16 @@ def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[
             out.append((p, "date-at-end"))
         if p.heading and (p.file, p.heading) in captions:
             out.append((p, "under-caption"))
-    return out
+    for p, q in zip(paragraphs, paragraphs[1:]):
+        if (
+            p.file == q.file
+            and p.kind in ("prose", "list")
+            and q.kind in ("prose", "list", "heading-only")
+            and p.text[-1] not in TERMINAL + "：:"
+            and _word_crosses(p.text, q.text)
+        ):
+            out.append((p, "split-sentence"))
+    return sorted(out, key=lambda finding: finding[0].order)
 
 
 def check_parse(corpus: Corpus, paragraphs: list[Paragraph]) -> tuple[list[Finding], list[Finding]]:

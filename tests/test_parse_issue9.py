@@ -210,6 +210,8 @@ def test_check_parse_names_each_defect_class(corpus, paragraphs):
         replace(base, id="x-0004", text="全球首张黑洞照片公布，上海成为全球六大直播地点之一4月2019年第一期科创板上市培训活动举行5月"),
         replace(base, id="x-0005", heading=caption.text, file=caption.file),
         replace(base, id="x-0006", heading="重点支持处于成长期的科技型、"),
+        replace(base, id="x-0007", text="科技节相关活动网络直播视"),  # 2019 l.1048 | 1050
+        replace(base, id="x-0008", text="频浏览点击量达1207万次，公众满意度达97.41%，创历史新高。", kind="prose"),
     ]
     got = [(p.id, check) for p, check in findings([*wrong, caption], corpus)]
     assert got == [
@@ -219,6 +221,7 @@ def test_check_parse_names_each_defect_class(corpus, paragraphs):
         ("x-0004", "date-at-end"),
         ("x-0005", "under-caption"),
         ("x-0006", "heading-mid-phrase"),
+        ("x-0007", "split-sentence"),
     ]
 
 
