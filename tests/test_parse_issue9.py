@@ -328,3 +328,16 @@ def test_international_and_regional_cooperation_can_be_told_apart(paragraphs):
         only_intl = [p for p in mine if "国际合作" in p.themes and "区域协同" not in p.themes]
         only_regional = [p for p in mine if "区域协同" in p.themes and "国际合作" not in p.themes]
         assert only_intl and only_regional, (year, section)
+
+
+# What a user saw (the 上海天文馆 search) ------------------------------------------
+
+def test_the_tianwenguan_sentence_is_found_as_a_phrase_under_its_true_heading(engine):
+    from report_search.search.request import SearchRequest
+
+    # 2019-ch4.txt 1096–1100: "…为市民群众提供又一科普好 | 去 处 。…", one sentence across two lines
+    hits = engine.search(SearchRequest('"为市民群众提供又一科普好去处"')).hits
+    assert [h.paragraph.id for h in hits] == ["2019-ch4-1088"]
+    assert hits[0].paragraph.heading == "科普设施建设进一步完善"
+    first = engine.search(SearchRequest("上海天文馆")).hits
+    assert all(h.paragraph.heading != "等融合发展，为市民群众提供又一科普好" for h in first)
