@@ -85,9 +85,12 @@ class Block:
     interposed: bool = False  # a title or caption that extraction placed inside a paragraph
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
     spliced: bool = False  # put into its section by a manifest `spliced` note
+    separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
 
     @property
     def text(self) -> str:
+        if self.pieces and self.separate:
+            return " ".join(self.pieces)
         if self.pieces:
             return join_pieces(self.pieces, self.widths)
         if self.role == "heading":  # a title wrapped over two lines, or set vertically
@@ -524,6 +527,32 @@ def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]
     return out
 
 
+def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
+    """A diagram whose labels are numbered in a row of digits of their own (2017 lines 326-353:
+    1 | 2 3 | 5 | 4, then 构建一个“热带雨林式”的产业生态体系 and four more labels): one figure
+    record of as many labels as there are numbers; the digits are dropped."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].role == "debris" and blocks[j].section == blocks[i].section:
+            j += 1
+        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= 2 else 0
+        labels = blocks[j : j + count]
+        if count >= MIN_RUN and len(labels) == count and all(
+            b.role in ("prose", "heading") and not b.marked and b.section == blocks[i].section for b in labels
+        ):
+            figure = _run_block(labels, "figure")
+            figure.separate = True
+            out.extend(blocks[i:j])
+            out.append(figure)
+            i = j + count
+            continue
+        out.append(blocks[i])
+        i += 1
+    return out
+
+
 def _entry_piece(block: Block, section: str) -> bool:
     return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= ENTRY_MAX
 
@@ -796,6 +825,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     assign_sections(blocks, report, sections)
     mark_labels(blocks, report, corpus)
     _mark_timeline(blocks)
+    blocks = group_numbered_diagrams(blocks)
     blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
     blocks = split_dated_lists(blocks)
     assembly = Assembly(report)

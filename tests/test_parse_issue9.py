@@ -341,3 +341,13 @@ def test_the_tianwenguan_sentence_is_found_as_a_phrase_under_its_true_heading(en
     assert hits[0].paragraph.heading == "科普设施建设进一步完善"
     first = engine.search(SearchRequest("上海天文馆")).hits
     assert all(h.paragraph.heading != "等融合发展，为市民群众提供又一科普好" for h in first)
+
+
+def test_a_numbered_diagram_is_one_figure_record(paragraphs):
+    # 2017-ch4.txt 326–332: the numbers 1 | 2 3 | 5 | 4 of a five-label diagram; 334 构建一个
+    # “热带雨林式”的产业生态体系, 336–338, 340–344, 346–350, 352–353 its labels
+    p = _at(paragraphs, "2017-ch4.txt", 334)
+    assert (p.kind, p.line_end) == ("figure", 353)
+    assert p.text.startswith("构建一个“热带雨林式”的产业生态体系 重点培育人工智能和机器人两大")
+    assert p.text.endswith("布局五大功能平台：研发与转化功能型平台、共性技术创新平台、标准验证平台、数据信息平台、科研成果转化平台")
+    assert not any(p.file == "corpus/2017-ch4.txt" and 326 <= p.line_start <= 332 for p in paragraphs)
