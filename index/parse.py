@@ -401,7 +401,16 @@ def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
         and block.gap == 1
         and not block.indented
         and block.section == prev.section
-        and _cut_mid_sentence(prev, min_width)
+        and (
+            _cut_mid_sentence(prev, min_width)
+            # a short last line still runs on when a word runs across (总体稳步 | 增长，尤其是…)
+            or (
+                block.role == "prose"
+                and is_cjk(prev.lines[-1].text[-1])
+                and is_cjk(block.lines[0].text[0])
+                and _word_crosses(prev.lines[-1].text, block.lines[0].text)
+            )
+        )
         # a date starts the next event (4月10日，… | 6月20—21日，…), unless the text asks for one (截至 | 9月13日)
         and (not _DATE_START.match(block.text) or prev.text.endswith(_WANTS_DATE))
         and (
