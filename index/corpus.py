@@ -59,6 +59,9 @@ class Report:
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
+    spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
+    captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
+    explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
 
     @cached_property
     def lines(self) -> list[str]:
@@ -125,6 +128,9 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             subheadings=position,
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
             labels=labels,
+            captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
+            spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
+            explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
         )
     except KeyError as exc:
         raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None
@@ -153,6 +159,7 @@ class Corpus:
     section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
+    cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): which of a mixed section's themes
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), folded
 
     def fingerprint(self) -> str:
@@ -215,6 +222,12 @@ def load_corpus(root: Path | None = None) -> Corpus:
         for word in words
         if checked([theme], "[keywords]")
     )
+    cue_themes = tuple(
+        (nfkc(word), theme)
+        for theme, words in themes_table.get("cues", {}).items()
+        for word in words
+        if checked([theme], "[cues]")
+    )
     districts = tuple(
         District(
             name=row["name"],
@@ -239,5 +252,6 @@ def load_corpus(root: Path | None = None) -> Corpus:
         intro_themes=checked(themes_table.get("intro", []), "intro"),
         section_themes=section_themes,
         keyword_themes=keyword_themes,
+        cue_themes=cue_themes,
         districts=districts,
     )

@@ -6,11 +6,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One citable passage of a report; `kind` is prose, list, table or heading-only.
+    """One citable passage of a report; `kind` is prose, list, table, caption, figure or
+    heading-only.
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based
     position within its section (the 第N段 of a citation); `order` its position in the corpus.
+
+    `skipped` names the lines inside line_start..line_end that are not part of the text: a
+    heading, caption or figure label that PDF extraction placed in the middle of the passage,
+    a page header, or a sibling item of a timeline that shares this item's date line. The
+    text is exactly the other non-blank lines of the range, in order.
     """
 
     id: str
@@ -28,6 +34,7 @@ class Paragraph:
     line_end: int
     number: int
     order: int
+    skipped: tuple[int, ...] = ()
 
     def to_json(self) -> dict:
         """The public field set shared by the CLI and the web API."""
@@ -42,5 +49,6 @@ class Paragraph:
             "districts": list(self.districts),
             "kind": self.kind,
             "text": self.text,
-            "source": {"file": self.file, "line_start": self.line_start, "line_end": self.line_end},
+            "source": {"file": self.file, "line_start": self.line_start, "line_end": self.line_end,
+                       "skipped": list(self.skipped)},
         }

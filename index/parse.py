@@ -3,10 +3,16 @@
 The pipeline, each step a function below:
   1. lines   — drop page furniture (running headers and their page numbers);
   2. blocks  — split at blank lines and at indented lines (a new text box in the PDF);
-  3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists;
-  4. sections — which section each block belongs to, honouring the manifest's `moved` notes;
-  5. merges  — re-join paragraphs wrapped across a blank line, and runs of short label lines;
-  6. records — walk the blocks, attach sub-headings and district labels, emit paragraphs.
+  3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists,
+               captions, box numbers (debris), timeline events;
+  4. sections — which section each block belongs to, honouring the manifest's `moved` and
+               `spliced` notes;
+  5. merges  — re-join paragraphs wrapped across blank lines and across interposed titles
+               (join_continuations, naming the skipped lines), entries of wrapped lists, runs of
+               short label lines (lists, figures, timelines), dated bullet lists;
+  6. records — an Assembly walks the blocks, one method per kind, a layout strategy
+               (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
+The layout thresholds are named in one block below.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .clean import TERMINAL, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
+from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
 from .corpus import Corpus, Report, load_corpus, nfkc, section_key
 from .paragraph import Paragraph
-from .taxonomy import districts_named, keyword_themes, label_districts, merge, section_themes
+from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
 _RUNNING_HEADER = re.compile(r"^\s*(第\s*\d+\s*部分\s+\S.*|\d{4}\s*上海科技进步报告)\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
@@ -29,8 +35,30 @@ _BOLD_NUMBER = re.compile(r"\*\*\s*[\d.,%+]+\s*\S{0,3}\*\*")  # a bold figure: *
 _BOLD_LEAD = re.compile(r"^\*\*([^*]{2,30}?)。?\*\*\S")  # **重大原创成果持续涌现。**坚持…
 _QUOTED = re.compile(r"“[^”]*”")
 _OPEN, _CLOSE = "“（《(【", "”）》)】"
-HEADING_MAX = 30
-SHORT_MAX = 26
+_DATE_START = re.compile(r"^\d{1,2}月(?:\d{1,2}(?:[—–-]\d{1,2})?(?:日|$)|(?=[\s，,、《“（(]|$))")  # 5月， 9月22—25 6月20—21日
+_DATE_END = re.compile(r"(?<![\d.])\d{1,2}月$")  # …直播地点之一4月
+DANGLING = "的和与及在对由将把为从向"  # a line ending on one of these stops mid-phrase
+_WANTS_DATE = ("截至", "于", "在", "至", "从", "自", "到", "年")
+_DATE_ONLY = re.compile(r"^\d{1,2}月$")
+
+# Layout thresholds, read off the five bundled files; every magic number of the parse is here.
+HEADING_MAX = 30  # a sub-heading is at most this many characters
+SHORT_MAX = 26  # a "short" block: a word of a map, figure or label run
+LEAD_MIN, LEAD_RATIO = 20, 1.6  # a title glued above prose: the prose line is this long and this much longer
+TWO_LINE_HEADING = 14  # a heading set on two lines has a first line shorter than this (not a full line)
+COLUMN_P90 = 60  # a file whose 90th-percentile line is at most this long is set at a column width …
+COLUMN_WRAP = 15  # … and wraps any line this long; other files (one line per paragraph) …
+LINE_WRAP = 60  # … wrap only lines this long
+WRAP_RATIO = 0.75  # a title-like line this wide relative to the wrapped line above is its next line
+FULL_RATIO = 0.9  # a last line this wide relative to its block's widest was cut mid-sentence
+MAX_INTERPOSED = 3  # headings, captions or labels placed inside one paragraph, at most
+FIGURE_MIN = 20  # a label run this long, mostly words without figures, is a map or word cloud …
+FIGURE_DIGITS = 0.25  # … when fewer than this share of its labels hold a number
+MIN_RUN = 3  # short blocks in a row that make a label run (a figure or word list)
+WIDE_GAP = 3  # blank lines that part the entries of a list set as a table (2021's 院士: name | institution)
+ENTRY_MAX = 50  # an entry's piece is at most this long
+MIN_TIMELINE = 3  # dated lines in a row that make a timeline
+CAPTION_MIN = 6  # a letter-spaced caption (上 海 天 文 馆 …) has at least this many characters
 
 
 @dataclass
@@ -52,19 +80,27 @@ class Block:
     subtitle: str = ""  # for labels glued to a bold subtitle: 静安**推进科技产业集聚发展**
     pieces: list[str] | None = None  # for a run of short blocks: their texts, joined as pieces
     widths: list[int] | None = None  # and their widths on the page
+    skipped: list[int] = field(default_factory=list)  # lines inside the range not in the text
+    borrowed: int = 0  # leading lines shared with sibling items (a timeline's date line)
+    interposed: bool = False  # a title or caption that extraction placed inside a paragraph
+    tail: int = 0  # lines in the last piece joined on (0: the block as split)
+    spliced: bool = False  # put into its section by a manifest `spliced` note
+    separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
 
     @property
     def text(self) -> str:
+        if self.pieces and self.separate:
+            return " ".join(self.pieces)
         if self.pieces:
             return join_pieces(self.pieces, self.widths)
         if self.role == "heading":  # a title wrapped over two lines, or set vertically
             return join_pieces(["".join(line.text for line in self.lines)])
-        items: list[list[str]] = []  # list items (each `- ` line starts one), else one item
+        items: list[list[Line]] = []  # list items (each `- ` line starts one), else one item
         for line in self.lines:
             if not items or is_bullet(line.raw):
                 items.append([])
-            items[-1].append(line.text)
-        return " ".join(join_pieces(item) for item in items)
+            items[-1].append(line)
+        return " ".join(join_lines(item) for item in items)
 
     @property
     def first(self) -> int:
@@ -73,6 +109,43 @@ class Block:
     @property
     def last(self) -> int:
         return self.lines[-1].no
+
+    @property
+    def anchor(self) -> int:
+        """The line that names the record (its id): its first line not shared with siblings."""
+        return self.lines[self.borrowed].no
+
+
+def _spaced(raw: str) -> bool:
+    """Set letter-spaced (端 化 、集 群): a line of justified prose in a narrow column."""
+    tokens = raw.split()
+    return len(tokens) >= 4 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens)
+
+
+def join_lines(lines: list[Line]) -> str:
+    """The cleaned lines of one block as one text. A line as wide as the block's widest runs
+    straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
+    服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
+    (创新发展交流平台 | 先进理念传播平台) keep their space."""
+    texts = [line.text for line in lines]
+    if len(lines) == 1:
+        return texts[0]
+    widths = [display_width(line.raw) for line in lines]
+    full = WRAP_RATIO * max(widths)
+    out = last = ""
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        if out:
+            prev = lines[i - 1]
+            cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
+                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw) or _spaced(lines[i].raw) or _word_crosses(out, text)
+            )
+            out += text if cut else join_pieces([last, text])[len(last):]
+        else:
+            out = text
+        last = text
+    return out
 
 
 # 1. lines ---------------------------------------------------------------------------------
@@ -137,7 +210,7 @@ def _split_leading_heading(block: Block) -> list[Block]:
     """A short title line glued to the prose under it becomes a block of its own."""
     if len(block.lines) >= 2 and not _SECTION.match(block.lines[0].raw):
         head, second = block.lines[0].text, block.lines[1].text
-        if _heading_text(head) and len(second) >= 20 and len(second) >= 1.6 * len(head):
+        if _heading_text(head) and len(second) >= LEAD_MIN and len(second) >= LEAD_RATIO * len(head):
             return [Block(block.lines[:1], block.gap, block.indented), Block(block.lines[1:], 0, False)]
     return [block]
 
@@ -173,7 +246,7 @@ def _unbalanced(text: str) -> bool:
 def _is_heading(block: Block) -> bool:
     raw = "".join(line.raw for line in block.lines)
     vertical = all(len(line.text) <= 2 for line in block.lines)  # 仪器\n共享\n服务
-    two_short = len(block.lines) == 2 and len(block.lines[0].text) < 14  # not a wrapped full line
+    two_short = len(block.lines) == 2 and len(block.lines[0].text) < TWO_LINE_HEADING  # not a wrapped full line
     return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
 
 
@@ -211,11 +284,63 @@ def assign_roles(blocks: list[Block], report: Report, corpus: Corpus) -> dict[st
             block.role = "list"
         elif _is_heading(block):
             block.role, block.marked = "heading", bool(_HEADING_MARK.match(first.raw))
+        if block.role in ("heading", "prose") and not block.marked:
+            if _is_debris(block):
+                block.role = "debris"
+            elif _is_caption(block, report):
+                block.role = "caption"
     return sections
 
 
+_DEBRIS = re.compile(r"^(?:[\d\s]{1,8}|[A-Z])$")  # box numbers "01 02", "0201 03", a page number, a lone A/B/C
+
+
+def _is_debris(block: Block) -> bool:
+    return len(block.lines) == 1 and bool(_DEBRIS.match(block.lines[0].text))
+
+
+def _letter_spaced(raw: str) -> bool:
+    tokens = raw.split()
+    return len(tokens) >= CAPTION_MIN and all(len(t) == 1 and is_cjk(t) for t in tokens)
+
+
+def _is_caption(block: Block, report: Report) -> bool:
+    """A photo caption: listed in the manifest, or a lone title set letter-spaced (上 海 天 文 馆
+    完 成 首 次 亮 灯), which the reports do for captions and never for sub-headings."""
+    text = nfkc(block.text).replace(" ", "")
+    if text in report.captions:
+        return True
+    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw)
+
+
+def _dated(text: str) -> bool:
+    return bool(_DATE_START.match(text) or _DATE_END.search(text))
+
+
+def _mark_timeline(blocks: list[Block]) -> None:
+    """Runs of one-line events each starting or ending with its month (2019's introduction:
+    长三角科技资源共享服务平台开通启动4月 … 12月 中以（上海）创新园开园) are one record each."""
+    i = 0
+    while i < len(blocks):
+        j = i
+        while (
+            j < len(blocks)
+            and blocks[j].role in ("heading", "prose")
+            and len(blocks[j].lines) == 1
+            and blocks[j].section == blocks[i].section
+            and _dated(blocks[j].text)
+            and _DATE_END.sub("", _DATE_START.sub("", blocks[j].text)).strip()  # an event, not a date alone
+        ):
+            j += 1
+        if j - i >= MIN_TIMELINE:
+            for block in blocks[i:j]:
+                block.role = "event"
+        i = max(j, i + 1)
+
+
 def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
-    """Give every block its section; a `moved` note starts a section before its heading line."""
+    """Give every block its section; a `moved` note starts a section before its heading line, a
+    `spliced` one puts a range of lines (a figure box) back into the section it belongs to."""
     anchors = {nfkc(text).replace(" ", ""): number for number, text in report.moved.items()}
     current = ""
     for block in blocks:
@@ -227,6 +352,9 @@ def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str
                 if start.startswith(anchor) and number in sections:
                     current = sections[number]
             block.section = current
+            for number, first, last in report.spliced:  # lines placed inside another section
+                if first <= block.first <= last and number in sections:
+                    block.section, block.spliced = sections[number], True
 
 
 def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
@@ -255,37 +383,138 @@ def wrap_width(lines: list[Line | None]) -> int:
     2021) break only long lines, so a short statistic line is never glued to the next one."""
     lengths = sorted(len(line.text) for line in lines if line and len(line.text) > 3)
     p90 = lengths[int(0.9 * len(lengths))] if lengths else 0
-    return 15 if p90 <= 60 else 60
+    return COLUMN_WRAP if p90 <= COLUMN_P90 else LINE_WRAP
 
 
-def merge_wrapped(blocks: list[Block], min_width: int) -> list[Block]:
-    """Re-join a paragraph that extraction broke across one blank line (科技成\\n\\n果转移…)."""
+def _cut_mid_sentence(block: Block, min_width: int) -> bool:
+    """Does the block's last line stop where the column did, not where the sentence did?"""
+    last = block.lines[-1].text
+    return last[-1] not in TERMINAL + "：:" and (len(last) >= min_width or last[-1] in "，、")
+
+
+def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
+    """Is `block` the next line of the paragraph `prev`, broken off by one blank line?"""
+    return (
+        prev.role in ("prose", "heading")
+        and block.role in ("prose", "heading")
+        and not block.marked
+        and block.gap == 1
+        and not block.indented
+        and block.section == prev.section
+        and (
+            _cut_mid_sentence(prev, min_width)
+            # a short last line still runs on when a word runs across (总体稳步 | 增长，尤其是…)
+            or (
+                block.role == "prose"
+                and is_cjk(prev.lines[-1].text[-1])
+                and is_cjk(block.lines[0].text[0])
+                and _word_crosses(prev.lines[-1].text, block.lines[0].text)
+            )
+        )
+        # a date starts the next event (4月10日，… | 6月20—21日，…), unless the text asks for one (截至 | 9月13日)
+        and (not _DATE_START.match(block.text) or prev.text.endswith(_WANTS_DATE))
+        and (
+            block.role == "prose"
+            or _unbalanced(prev.text)
+            or _unbalanced(block.text)
+            or len(block.text) <= 3
+            or _narrow_column_line(prev, block)
+            or _word_crosses(prev.lines[-1].text, block.lines[0].text)  # 直播视 | 频浏览
+        )
+    )
+
+
+def _narrow_column_line(prev: Block, block: Block) -> bool:
+    """A title-like line as wide as the line above it, in prose set one line per block (a
+    narrow double-spaced column: 际科技艺术展演再次成为全国科技), is that prose's next line."""
+    return (
+        (prev.tail or len(prev.lines)) == 1
+        and (any(ch in prev.text for ch in "。；") or prev.lines[-1].text[-1] in DANGLING)
+        and len(block.text) >= WRAP_RATIO * len(prev.lines[-1].text)
+    )
+
+
+def _interposable(block: Block, section: str) -> bool:
+    return block.section == section and block.role in ("heading", "caption", "debris") and not block.marked
+
+
+def _continues(prev: Block, block: Block, after: Block | None, min_width: int) -> bool:
+    """Is `block`, found past interposed titles, the rest of the paragraph `prev`?"""
+    if block.section != prev.section or block.indented or block.marked or _DATE_START.match(block.text):
+        return False
+    if block.role == "prose":
+        return True
+    # a title-like piece that itself runs on into the next line is a line of prose
+    return (
+        block.role == "heading"
+        and after is not None
+        and after.role in ("prose", "heading")
+        and after.gap == 1
+        and not after.indented
+        and after.section == block.section
+        and _cut_mid_sentence(block, min_width)
+        and (
+            after.role == "prose"
+            or len(after.text) >= WRAP_RATIO * len(block.lines[-1].text)
+            or _word_crosses(block.lines[-1].text, after.lines[0].text)
+        )
+    )
+
+
+def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
+    """Re-join a paragraph that extraction broke apart: across one blank line (科技成\\n\\n果转移…),
+    and across headings, captions and box numbers placed in the middle of it (2019 §4.6: 上海科普
+    | 科普设施建设进一步完善 | 科普工作取得丰硕成果 | 公园建设…). The interposed blocks are
+    left out of the paragraph's text, named in its `skipped` lines, and follow it as records
+    of their own (in "after" layout they then title it, as they title the text they stand in)."""
     out: list[Block] = []
-    for block in blocks:
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.role == "prose"
-            and block.role in ("prose", "heading")
-            and not block.marked
-            and block.gap == 1
-            and not block.indented
-            and block.section == prev.section
-            and (len(prev.lines[-1].text) >= min_width or prev.lines[-1].text[-1] in "，、")
-            and prev.lines[-1].text[-1] not in TERMINAL + "：:"
-            and (block.role == "prose" or _unbalanced(prev.text) or _unbalanced(block.text) or len(block.text) <= 3)
-        ):
-            prev.lines.extend(block.lines)
+    held: list[Block] = []  # interposed blocks, emitted once their paragraph is complete
+    current: Block | None = None  # the paragraph being re-joined
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if current is not None and _runs_on(current, block, min_width) and (
+            current.role == "prose" or _word_crosses(current.lines[-1].text, block.lines[0].text)
+        ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
+            current.lines.extend(block.lines)
+            current.role, current.tail = "prose", len(block.lines)
+            i += 1
             continue
+        if current is not None and current.role == "prose" and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
+            widest = max(len(line.text) for line in current.lines)
+            full = len(current.lines[-1].text) >= FULL_RATIO * widest
+            j, found = i, False
+            while full and j < len(blocks) and j - i <= MAX_INTERPOSED:  # up to MAX_INTERPOSED blocks, then the continuation
+                after = blocks[j + 1] if j + 1 < len(blocks) else None
+                if j > i and _continues(current, blocks[j], after, min_width):
+                    found = True
+                    break
+                if not _interposable(blocks[j], current.section):
+                    break
+                j += 1
+            if found:
+                for b in blocks[i:j]:
+                    b.interposed = True
+                current.skipped.extend(line.no for b in blocks[i:j] for line in b.lines)
+                current.lines.extend(blocks[j].lines)
+                current.tail = len(blocks[j].lines)
+                held.extend(blocks[i:j])
+                i = j + 1
+                continue
+        out.extend(held)
+        held = []
         out.append(block)
+        current = block if block.role in ("prose", "heading") and not block.marked else None
+        i += 1
+    out.extend(held)
     return out
 
 
 def _short(block: Block) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
+    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], min_run: int = 3) -> list[Block]:
+def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]:
     """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
     out: list[Block] = []
     i = 0
@@ -296,14 +525,140 @@ def group_short_runs(blocks: list[Block], min_run: int = 3) -> list[Block]:
         if j - i > min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
             j -= 1  # the run's last line is the title of the paragraph after it
         if j - i >= min_run:
-            lines = [line for b in blocks[i:j] for line in b.lines]
-            pieces = [b.text for b in blocks[i:j]]
-            widths = [display_width(b.lines[-1].raw) for b in blocks[i:j]]
-            out.append(Block(lines, blocks[i].gap, blocks[i].indented, "list", blocks[i].section, pieces=pieces, widths=widths))
+            run = blocks[i:j]
+            items = _timeline_items(run) if sum(bool(_DATE_START.match(b.text)) for b in run) >= 2 else [run]
+            role = "event" if len(items) > 1 else "figure" if _figure(run) else "list"
+            out.extend(_run_block(item, role) for item in items)
             i = j
         else:
             out.append(blocks[i])
             i += 1
+    return out
+
+
+def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
+    """A diagram whose labels are numbered in a row of digits of their own (2017 lines 326-353:
+    1 | 2 3 | 5 | 4, then 构建一个“热带雨林式”的产业生态体系 and four more labels): one figure
+    record of as many labels as there are numbers; the digits are dropped."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].role == "debris" and blocks[j].section == blocks[i].section:
+            j += 1
+        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= 2 else 0
+        labels = blocks[j : j + count]
+        if count >= MIN_RUN and len(labels) == count and all(
+            b.role in ("prose", "heading") and not b.marked and b.section == blocks[i].section for b in labels
+        ):
+            figure = _run_block(labels, "figure")
+            figure.separate = True
+            out.extend(blocks[i:j])
+            out.append(figure)
+            i = j + count
+            continue
+        out.append(blocks[i])
+        i += 1
+    return out
+
+
+def _entry_piece(block: Block, section: str) -> bool:
+    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= ENTRY_MAX
+
+
+def group_entries(blocks: list[Block]) -> list[Block]:
+    """A list whose entries wrap over several short blocks, the entries parted by wider gaps
+    (2021 §4.1, lines 39-150: 李 骏 | 复旦大学 (数学物理学部), three blank lines, 俞 隼 | …):
+    one record per entry, not runs cut by line length. An entry ends at its wide gap, or after
+    a piece closing a bracket ((化学部)); what follows then (新增工程院院士) is a title."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        section = blocks[i].section
+        items: list[list[Block]] = []
+        j = i
+        while j < len(blocks) and blocks[j].gap >= WIDE_GAP and _entry_piece(blocks[j], section):
+            k = j + 1
+            while (
+                k < len(blocks)
+                and blocks[k].gap <= 1
+                and _entry_piece(blocks[k], section)
+                and not (k - 1 > j and blocks[k - 1].text.endswith((")", "）")))
+            ):
+                k += 1
+            if k - j < 2:
+                break
+            items.append(blocks[j:k])
+            j = k
+        if len(items) >= MIN_RUN:
+            out.extend(_run_block(item, "list") for item in items)
+            i = j
+        else:
+            out.append(blocks[i])
+            i += 1
+    return out
+
+
+def _figure(run: list[Block]) -> bool:
+    """A map or word cloud (2017 lines 213-293, the 张江科学城 map: 下盐公路 锦绣东路 龙东大道 …):
+    many labels, few of them numbers. Statistics boxes (115家 …) stay lists."""
+    numbered = sum(any(ch.isdigit() for ch in b.text) for b in run)
+    return len(run) >= FIGURE_MIN and numbered < FIGURE_DIGITS * len(run)
+
+
+def _run_block(run: list[Block], role: str) -> Block:
+    lines = [line for b in run for line in b.lines]
+    pieces = [b.text for b in run]
+    widths = [display_width(b.lines[-1].raw) for b in run]
+    skipped = [n for b in run for n in b.skipped]
+    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced)
+
+
+def _timeline_items(run: list[Block]) -> list[list[Block]]:
+    """A timeline set in a narrow column (2017's introduction: 5月20—27日，| 2017年上海科技 | 节举办
+    | 7月，市政府批 …), one list of pieces per event. An event starts at its date, after a wider
+    gap, or after a piece clearly shorter than the column (the last line of the one before)."""
+    widest = max(display_width(b.lines[-1].raw) for b in run)
+    items: list[list[Block]] = []
+    for block in run:
+        prev = items[-1][-1] if items else None
+        if (
+            prev is None
+            or _DATE_START.match(block.text)
+            or block.gap >= 2
+            or display_width(prev.lines[-1].raw) < widest / 2
+        ):
+            items.append([])
+        items[-1].append(block)
+    return items
+
+
+def split_dated_lists(blocks: list[Block]) -> list[Block]:
+    """A month on a line of its own over a bulleted list (2021: 7月 | - 世界人工智能大会举办 | - 全球
+    建筑规模最大的天文馆…): one record per item, each with the date line. The date line is
+    shared: a later item's record names the earlier items between as skipped."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        date = blocks[i]
+        j = i + 1
+        while j < len(blocks) and blocks[j].role == "list" and blocks[j].pieces is None and blocks[j].section == date.section:
+            j += 1
+        if date.role in ("heading", "prose") and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
+            between: list[int] = []
+            for block in blocks[i + 1 : j]:
+                items: list[list[Line]] = []
+                for line in block.lines:
+                    if not items or is_bullet(line.raw):
+                        items.append([])
+                    items[-1].append(line)
+                for item in items:
+                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1))
+                    between.extend(line.no for line in item)
+            i = j
+            continue
+        out.append(date)
+        i += 1
     return out
 
 
@@ -320,6 +675,157 @@ class _Draft:
     districts: list[str]
 
 
+class TitlesBefore:
+    """Layout strategy: a sub-heading stands before the paragraphs it titles (2017, 2020, 2021)."""
+
+    def __init__(self, assembly: "Assembly") -> None:
+        self.assembly = assembly
+        self.heading = ""  # the current sub-heading
+        self.waiting_block: Block | None = None  # a sub-heading that has titled nothing yet
+
+    def leave_section(self) -> None:
+        self.flush()
+
+    def enter_section(self, spliced: bool, after_splice: bool) -> None:
+        self.heading = ""
+
+    def section_line(self) -> None:
+        self.flush()
+        self.heading = ""
+
+    def title(self, block: Block) -> None:
+        self.flush()
+        self.heading, self.waiting_block = block.text, block
+
+    def subtitle(self, text: str) -> None:
+        self.heading = text
+
+    def paragraph(self, draft: _Draft, block: Block) -> None:
+        lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
+        if lead:  # a bold lead-in sentence titles its own paragraph
+            self.heading = lead.group(1)
+        draft.heading = self.heading
+        self.waiting_block = None
+
+    def flush(self) -> None:
+        """A sub-heading that titled nothing is a record of its own."""
+        if self.waiting_block is not None:
+            self.assembly.heading_only(self.waiting_block)
+            self.waiting_block = None
+
+
+class TitlesAfter:
+    """Layout strategy: a sub-heading follows the paragraphs it titles (2019)."""
+
+    def __init__(self, assembly: "Assembly") -> None:
+        self.assembly = assembly
+        self.pending: list[_Draft] = []  # paragraphs waiting for their sub-heading
+        self.waiting: dict[str, list[_Draft]] = {}  # a section's pending, kept while a splice interrupts it
+
+    def leave_section(self) -> None:
+        pass
+
+    def enter_section(self, spliced: bool, after_splice: bool) -> None:
+        if spliced:  # a splice interrupts the section: its pending wait for its return
+            self.waiting[self.assembly.previous_section], self.pending = self.pending, []
+        else:
+            self.pending = self.waiting.pop(self.assembly.section, []) if after_splice else []
+
+    def section_line(self) -> None:
+        pass
+
+    def title(self, block: Block) -> None:
+        for draft in self.pending:
+            draft.heading = block.text
+        if not self.pending:
+            self.assembly.heading_only(block)
+        self.pending = []
+
+    def subtitle(self, text: str) -> None:
+        pass
+
+    def paragraph(self, draft: _Draft, block: Block) -> None:
+        if block.role != "event":  # a timeline's events are titled by their dates
+            self.pending.append(draft)
+
+    def flush(self) -> None:
+        pass
+
+
+class Assembly:
+    """Walks a report's blocks in order and turns them into paragraph drafts: one method per
+    kind of block, the layout's strategy (TitlesBefore / TitlesAfter) deciding which sub-heading
+    titles which paragraph."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.drafts: list[_Draft] = []
+        self.section = ""
+        self.previous_section = ""
+        self.label: list[str] = []  # a "before" district label waiting for its paragraph
+        self.layout: TitlesBefore | TitlesAfter = (TitlesAfter if report.subheadings == "after" else TitlesBefore)(self)
+        self.spliced = False
+
+    # helpers
+    def emit(self, block: Block, kind: str) -> _Draft:
+        draft = _Draft(block, block.text, kind, self.section, "", [])
+        self.drafts.append(draft)
+        return draft
+
+    def heading_only(self, block: Block) -> None:
+        self.emit(block, "heading-only").heading = block.text
+
+    def _labels(self) -> str | None:
+        return self.report.labels.get(self.section.split(" ")[0])
+
+    # one method per kind of block
+    def feed(self, block: Block) -> None:
+        if block.role in ("chapter", "debris"):
+            return
+        if block.section != self.section:
+            self.layout.leave_section()
+            self.previous_section, self.section = self.section, block.section
+            self.layout.enter_section(block.spliced, self.spliced)
+            self.label = []
+        self.spliced = block.spliced
+        getattr(self, f"on_{block.role}", self.on_paragraph)(block)
+
+    def on_section(self, block: Block) -> None:  # (also when a `moved` note started the section earlier)
+        self.layout.section_line()
+
+    def on_heading(self, block: Block) -> None:
+        if self._labels() == "after":
+            # District profiles (2017 §4.2, 2019 §4.1): the labels are the structure, and a
+            # title there belongs to a map or figure, not to the profiles around it.
+            self.heading_only(block)
+        else:
+            self.layout.title(block)
+
+    def on_label(self, block: Block) -> None:
+        if self._labels() == "after":
+            target = next((d for d in reversed(self.drafts) if d.section == self.section and d.kind != "heading-only"), None)
+            if target is not None:
+                target.districts.extend(n for n in block.districts if n not in target.districts)
+        else:
+            self.label = block.districts
+            if block.subtitle:
+                self.layout.subtitle(block.subtitle)
+
+    def on_caption(self, block: Block) -> None:  # a photo's caption titles nothing
+        self.emit(block, "caption")
+
+    def on_paragraph(self, block: Block) -> None:
+        kind = block.role if block.role in ("table", "list", "figure") else "list" if block.role == "event" else "prose"
+        draft = self.emit(block, kind)
+        draft.districts.extend(self.label)
+        self.label = []
+        self.layout.paragraph(draft, block)
+
+    def finish(self) -> list[_Draft]:
+        self.layout.flush()
+        return self.drafts
+
+
 def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     """All paragraphs of one report file, in document order."""
     lines = read_lines(report)
@@ -327,90 +833,30 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     sections = assign_roles(blocks, report, corpus)
     assign_sections(blocks, report, sections)
     mark_labels(blocks, report, corpus)
-    blocks = group_short_runs(merge_wrapped(blocks, wrap_width(lines)))
-
-    drafts: list[_Draft] = []
-    section = ""
-    heading = ""  # current sub-heading ("before" layout)
-    heading_block: Block | None = None  # a sub-heading still waiting for its first paragraph
-    pending: list[_Draft] = []  # paragraphs waiting for their sub-heading ("after" layout)
-    label: list[str] = []  # a "before" district label waiting for its paragraph
-    after = report.subheadings == "after"
-
-    def emit(block: Block, text: str, kind: str) -> _Draft:
-        draft = _Draft(block, text, kind, section, "" if after else heading, [])
-        drafts.append(draft)
-        return draft
-
-    def flush_heading() -> None:
-        nonlocal heading_block
-        if heading_block is not None:
-            emit(heading_block, heading_block.text, "heading-only").heading = heading_block.text
-            heading_block = None
-
+    _mark_timeline(blocks)
+    blocks = group_numbered_diagrams(blocks)
+    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
+    blocks = split_dated_lists(blocks)
+    assembly = Assembly(report)
     for block in blocks:
-        if block.role == "chapter":
-            continue
-        if block.section != section:
-            flush_heading()
-            pending.clear()
-            section, heading, label = block.section, "", []
-        if block.role == "section":  # (also when a `moved` note started the section earlier)
-            flush_heading()
-            heading = ""
-            continue
-        if block.role == "heading":
-            if report.labels.get(section.split(" ")[0]) == "after":
-                # District profiles (2017 §4.2, 2019 §4.1): the labels are the structure, and
-                # a title there belongs to a map or figure, not to the profiles around it.
-                emit(block, block.text, "heading-only").heading = block.text
-            elif after:
-                for draft in pending:
-                    draft.heading = block.text
-                if not pending:
-                    emit(block, block.text, "heading-only").heading = block.text
-                pending.clear()
-            else:
-                flush_heading()
-                heading, heading_block = block.text, block
-            continue
-        if block.role == "label":
-            if report.labels.get(section.split(" ")[0]) == "after":
-                target = next((d for d in reversed(drafts) if d.section == section and d.kind != "heading-only"), None)
-                if target is not None:
-                    target.districts.extend(n for n in block.districts if n not in target.districts)
-            else:
-                label = block.districts
-                if block.subtitle:
-                    heading = block.subtitle
-            continue
-        kind = block.role if block.role in ("table", "list") else "prose"
-        lead = _BOLD_LEAD.match(block.lines[0].raw.strip())
-        if lead and not after:  # a bold lead-in sentence titles its own paragraph
-            heading = lead.group(1)
-        draft = emit(block, block.text, kind)
-        draft.districts.extend(label)
-        label = []
-        heading_block = None
-        if after:
-            pending.append(draft)
-    flush_heading()
-    return [_finish(d, report, corpus) for d in drafts]
+        assembly.feed(block)
+    return [_finish(d, report, corpus) for d in assembly.finish()]
 
 
 def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
     named = districts_named(draft.text, corpus)
+    # a sub-heading naming a place names it for its paragraphs (推进大零号湾创新创业集聚区建设 → 闵行区)
+    titled = districts_named(draft.heading, corpus) if draft.kind != "heading-only" else []
     order = tuple(d.name for d in corpus.districts)
-    themes = section_themes(corpus, report.year, draft.section) or ()
     return Paragraph(
-        id=f"{report.slug}-{draft.block.first:04d}",
+        id=f"{report.slug}-{draft.block.anchor:04d}",
         year=report.year,
         report=report.title,
         chapter=report.chapter_label,
         section=draft.section,
         heading=draft.heading,
-        themes=merge(themes, keyword_themes(draft.text, corpus), order=corpus.themes),
-        districts=merge(named, draft.districts, order=order),
+        themes=paragraph_themes(corpus, report.year, draft.section, draft.text, draft.heading),
+        districts=merge(named, draft.districts, titled, order=order),
         kind=draft.kind,
         text=draft.text,
         file=report.file,
@@ -418,6 +864,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         line_end=draft.block.last,
         number=0,
         order=0,
+        skipped=tuple(sorted(set(draft.block.skipped))),
     )
 
 

@@ -15,7 +15,7 @@ from .corpus import Report
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def make_schema() -> fields.Schema:
@@ -33,6 +33,7 @@ def make_schema() -> fields.Schema:
         text=fields.STORED,
         line_start=fields.STORED,
         line_end=fields.STORED,
+        skipped=fields.STORED,  # lines inside the cited range that are not part of the text
         # The exact jieba word count: Whoosh keeps field lengths as a lossy byte, BM25 needs it true.
         length=fields.STORED,
         grams=fields.FieldType(formats.Existence(), GramTokenizer(), scorable=False),
@@ -62,6 +63,7 @@ def document(p: Paragraph) -> dict:
         "text": p.text,
         "line_start": p.line_start,
         "line_end": p.line_end,
+        "skipped": list(p.skipped),
         "length": sum(1 for _ in words(p.text)),
         "grams": p.text,
         "words": p.text,
@@ -82,4 +84,5 @@ def paragraph(stored: dict, reports: dict[str, Report]) -> Paragraph:
         file=report.file,
         themes=tuple(t for t in stored["themes"].split(",") if t),
         districts=tuple(t for t in stored["districts"].split(",") if t),
+        skipped=tuple(stored["skipped"]),
     )

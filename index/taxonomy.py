@@ -51,6 +51,18 @@ def section_themes(corpus: Corpus, year: int, section: str) -> tuple[str, ...] |
     return corpus.section_themes.get((year, section_key(section)))
 
 
+def paragraph_themes(corpus: Corpus, year: int, section: str, text: str, heading: str = "") -> tuple[str, ...]:
+    """The section's themes as they apply to one paragraph: where the section carries several,
+    those its text or sub-heading cue ([cues] in themes.toml), else all of them; then the
+    keyword themes of its text."""
+    themes = section_themes(corpus, year, section) or ()
+    if len(themes) > 1:
+        said = nfkc(f"{text} {heading}")
+        cued = tuple(t for t in themes if any(word in said for word, theme in corpus.cue_themes if theme == t))
+        themes = cued or themes
+    return merge(themes, keyword_themes(text, corpus), order=corpus.themes)
+
+
 def keyword_themes(text: str, corpus: Corpus) -> list[str]:
     norm = nfkc(text)
     return [theme for word, theme in corpus.keyword_themes if word in norm]

@@ -69,7 +69,7 @@ def _describe(p: Paragraph) -> str:
         f"{p.id}  {p.year} {p.section or '（导语）'}  第{p.number}段  [{p.kind}]",
         f"  heading: {p.heading or '—'}",
         f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}",
-        f"  source: {p.file} lines {p.line_start}–{p.line_end}",
+        f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),
     ]
     body = textwrap.fill(p.text, width=60, initial_indent="  ", subsequent_indent="  ")
     return "\n".join([*facts, body, ""])
@@ -88,6 +88,22 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         )
     print(f"{'total':<28}{'':>6}{len(paragraphs):>12}{sum(bool(p.districts) for p in paragraphs):>15}")
     return 0
+
+
+def cmd_check_parse(args: argparse.Namespace) -> int:
+    """Records that look wrong (index/suspicious.py); silent when there are none unexplained."""
+    from report_search.index.suspicious import CHECKS, check_parse
+
+    corpus = load_corpus()
+    unexplained, explained = check_parse(corpus, parse_corpus(corpus))
+    for finding in unexplained + (explained if args.all else []):
+        print(finding.line())
+    if args.all or args.counts:
+        print(f"{len(unexplained)} unexplained, {len(explained)} explained in manifest.toml")
+        for check, meaning in CHECKS.items():
+            n = sum(f.check == check for f in unexplained + explained)
+            print(f"  {check:<20}{n:>4}  {meaning}")
+    return 1 if unexplained else 0
 
 
 def _index_size(path: Path) -> int:
@@ -207,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("corpus", parents=[common], help="summarise the parsed corpus per file")
     p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("check-parse", parents=[common], help="list parsed records that look wrong (nothing when all is well)")
+    p.add_argument("--all", action="store_true", help="also list the findings the manifest explains, and the counts")
+    p.add_argument("--counts", action="store_true", help="print the count per check")
+    p.set_defaults(func=cmd_check_parse)
 
     p = sub.add_parser("build", parents=[common], help="build the search index (atomically replaces the old one)")
     p.add_argument("--index", help=INDEX_HELP)

@@ -1,0 +1,109 @@
+"""Records that look wrong: what `report-search check-parse` lists (issue 9, "How to know").
+
+Each check names one defect class the parse must not produce. A finding the parse cannot avoid
+is explained in the manifest (`[[report.explained]]`: the line that names the record, the check
+and why), and then not listed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .clean import TERMINAL, _word_crosses, clean_line
+from .corpus import Corpus, nfkc
+from .paragraph import Paragraph
+from .parse import DANGLING
+
+_MID_PHRASE = "、，,：:（(“《" + DANGLING
+_CONTINUATION = re.compile(r"^(?:[，。、；：？！）”》,;:)]|[^\s，。；！？“《(（\d]{1,3}[。；！？])")  # 去处。截至…
+_NUMBERS_ONLY = re.compile(r"^[\d\s.,%，、·]+$")
+_DATE_AT_END = re.compile(r"(?<![\d.])\d{1,2}月$")
+
+CHECKS = {
+    "heading-mid-phrase": "a sub-heading ending mid-phrase (、 ， or a dangling character): a line of prose",
+    "continuation-start": "a prose record starting with the tail of a sentence (去处。…)",
+    "numbers-only": "a record of numbers alone: box numbers or a page number",
+    "date-at-end": "a record ending with a month: the next event's date glued on",
+    "under-caption": "a record whose sub-heading is a photo caption",
+    "split-sentence": "a record whose last word runs on into the next record (科普好 | 去处): one sentence cut in two",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    paragraph: Paragraph
+    check: str
+    why: str = ""  # the manifest's explanation, if any
+
+    def line(self) -> str:
+        text = self.paragraph.text if len(self.paragraph.text) <= 50 else self.paragraph.text[:50] + "…"
+        subject = f"heading {self.paragraph.heading!r}" if self.check in ("heading-mid-phrase", "under-caption") else text
+        out = f"{self.paragraph.id}  {self.check}: {subject}"
+        return out + (f"\n    explained: {self.why}" if self.why else "")
+
+
+def _compact(text: str) -> str:
+    return nfkc(text).replace(" ", "")
+
+
+def _fragments(corpus: Corpus | None, paragraphs: list[Paragraph]) -> set[tuple[str, str]]:
+    """(file, heading) for headings whose line in the source runs on into the line before or
+    after it: a jieba word crosses the break (上海国 | 际科技…, …科普好 | 去 处), so the heading
+    is a line of wrapped prose."""
+    if corpus is None:
+        return set()
+    out: set[tuple[str, str]] = set()
+    wanted = {(p.file, p.heading) for p in paragraphs if p.heading}
+    for report in corpus.reports:
+        texts = [clean_line(raw) for raw in report.lines]
+        nonblank = [i for i, t in enumerate(texts) if t]
+        headings = {_compact(h): h for f, h in wanted if f == report.file}
+        for k, i in enumerate(nonblank):
+            heading = headings.get(_compact(texts[i]))
+            if heading is None:
+                continue
+            before = texts[nonblank[k - 1]] if k else ""
+            after = texts[nonblank[k + 1]] if k + 1 < len(nonblank) else ""
+            if (before and _word_crosses(before, texts[i])) or (after and _word_crosses(texts[i], after)):
+                out.add((report.file, heading))
+    return out
+
+
+def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[tuple[Paragraph, str]]:
+    """Every (record, check) that looks wrong, in corpus order."""
+    captions = {(p.file, p.text) for p in paragraphs if p.kind == "caption"}
+    fragments = _fragments(corpus, paragraphs)
+    out: list[tuple[Paragraph, str]] = []
+    for p in paragraphs:
+        if p.heading and (p.heading[-1] in _MID_PHRASE or (p.file, p.heading) in fragments):
+            out.append((p, "heading-mid-phrase"))
+        if p.kind == "prose" and _CONTINUATION.match(p.text):
+            out.append((p, "continuation-start"))
+        if _NUMBERS_ONLY.match(p.text):
+            out.append((p, "numbers-only"))
+        if _DATE_AT_END.search(p.text):
+            out.append((p, "date-at-end"))
+        if p.heading and (p.file, p.heading) in captions:
+            out.append((p, "under-caption"))
+    for p, q in zip(paragraphs, paragraphs[1:]):
+        if (
+            p.file == q.file
+            and p.kind in ("prose", "list")
+            and q.kind in ("prose", "list", "heading-only")
+            and p.text[-1] not in TERMINAL + "：:"
+            and _word_crosses(p.text, q.text)
+        ):
+            out.append((p, "split-sentence"))
+    return sorted(out, key=lambda finding: finding[0].order)
+
+
+def check_parse(corpus: Corpus, paragraphs: list[Paragraph]) -> tuple[list[Finding], list[Finding]]:
+    """(unexplained, explained) findings; the manifest explains a finding by the record's id line."""
+    notes = {(r.file, line, check): why for r in corpus.reports for line, check, why in r.explained}
+    unexplained: list[Finding] = []
+    explained: list[Finding] = []
+    for p, check in findings(paragraphs, corpus):
+        why = notes.get((p.file, int(p.id.rsplit("-", 1)[1]), check))
+        (explained if why else unexplained).append(Finding(p, check, why or ""))
+    return unexplained, explained

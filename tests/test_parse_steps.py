@@ -1,0 +1,125 @@
+"""Each step of the parse on tiny inputs, by equality, so a failure names the step (issue 9,
+"The house"). The inputs are lines of the bundled reports, cited by file and line."""
+
+from __future__ import annotations
+
+from report_search.index.clean import collapse_spacing, join_pieces
+from report_search.index.parse import _DATE_START, Block, Line, join_continuations, join_lines
+
+
+def _line(no: int, raw: str) -> Line:
+    from report_search.index.clean import clean_line
+
+    return Line(no, raw, clean_line(raw))
+
+
+def _block(role: str, *rows: tuple[int, str], gap: int = 1, section: str = "4.6") -> Block:
+    lines = [_line(no, raw) for no, raw in rows]
+    return Block(lines, gap, rows[0][1][:1] in (" ", "\u3000"), role, section)
+
+
+def test_collapse_spacing_undoes_letter_spacing():
+    assert collapse_spacing("上 海 天 文 馆 完 成 首 次 亮 灯") == "上海天文馆完成首次亮灯"  # 2019 l.1127
+    assert collapse_spacing("5 7 . 5 4 % 、5 8 . 5 1 % 、") == "57.54%、58.51%、"  # 2019 l.299
+    assert collapse_spacing("浦东   张江") == "浦东 张江"  # 2019 l.129: two labels keep a space
+
+
+def test_join_pieces_runs_a_full_width_piece_on():
+    assert join_pieces(["5月，上海首家", "科普产业孵化", "基地创建"], [13, 12, 8]) == "5月，上海首家科普产业孵化基地创建"  # 2017 l.32–36
+
+
+def test_join_lines_glues_narrow_prose_but_keeps_label_spaces():
+    # 2017-ch4.txt 368–375, a letter-spaced narrow column: no spaces inside the words
+    rows = [(368, "打 造 一 批 高"), (369, "端 化 、集 群"), (370, "化 、国 际 化"), (371, "的 产 业 集"), (372, "群 ，做 强 人")]
+    assert join_lines([_line(n, r) for n, r in rows]) == "打造一批高端化、集群化、国际化的产业集群，做强人"
+    # 2017-ch4.txt 731–732: two figure labels of one width stay two words
+    assert join_lines([_line(731, "先进理念传播平台"), _line(732, "学界思想争锋平台")]) == "先进理念传播平台 学界思想争锋平台"
+
+
+def test_a_date_starts_an_event():
+    for text in ("5月，上海首家", "6月20—21日，在", "9月22—25", "12月 中以", "12月《长江三角洲"):
+        assert _DATE_START.match(text), text
+    for text in ("11月底，完成", "2019年", "5G基础设施"):
+        assert not _DATE_START.match(text), text
+
+
+def test_join_continuations_skips_interposed_titles():
+    # 2019-ch4.txt 1088–1100, shortened: prose | two sub-headings | the prose goes on
+    blocks = [
+        _block("prose", (1088, "      重点科普场馆建设取得阶段性进展。9月13日，上海天文馆完成首次亮灯，标志着上海天文馆建"), gap=0),
+        _block("prose", (1090, "安工程基本竣工。2019年，加快推进“一馆一品”建 设，提 升 科 普 场 馆 服 务 能 级，稳 步 推进上海科普")),
+        _block("heading", (1092, "科普设施建设进一步完善")),
+        _block("heading", (1094, "科普工作取得丰硕成果")),
+        _block("heading", (1096, "公 园 建 设，强 化 科 普 与 文 化 、旅 游 、体 育")),
+        _block("heading", (1098, "等融合发展，为市民群众提供又一科普好")),
+        _block("prose", (1100, "去 处 。截 至 年 底，全 市 共 有 5 5 家 示 范 性 科")),
+    ]
+    out = join_continuations(blocks, 15)
+    assert [b.first for b in out] == [1088, 1092, 1094]
+    assert [line.no for line in out[0].lines] == [1088, 1090, 1096, 1098, 1100] and out[0].skipped == [1092, 1094]
+    assert out[0].text.endswith("稳步推进上海科普公园建设，强化科普与文化、旅游、体育等融合发展，为市民群众提供又一科普好去处。截至年底，全市共有55家示范性科")
+
+
+def test_join_continuations_leaves_a_finished_paragraph_alone():
+    # 2019-ch4.txt 1064–1066: the paragraph ends with 。, the title after it is a title
+    blocks = [
+        _block("prose", (1064, "生》等节目加强媒体宣传，科学普及覆盖面进一步提升。")),
+        _block("heading", (1066, "科普品牌美誉度不断增强")),
+        _block("prose", (1068, "5月，在上视新闻综合频道播出，从科")),
+    ]
+    assert [b.first for b in join_continuations(blocks, 15)] == [1064, 1066, 1068]
+
+
+def test_heading_detection():
+    from report_search.index.parse import _is_heading
+
+    assert _is_heading(_block("prose", (1092, "科普设施建设进一步完善")))  # 2019 l.1092
+    assert _is_heading(_block("prose", (1066, "科普品牌美誉度不断增强")))  # 2019 l.1066
+    assert not _is_heading(_block("prose", (1108, "达到国际先进水平。")))  # a sentence's end
+    assert not _is_heading(_block("prose", (1046, "2400余项，累计参与人数超过1000")))  # a statistic
+    # a line of wrapped prose can read as a title on its own (题，科技节期间举办各类科普活动);
+    # join_continuations, not heading detection, makes it prose again
+    assert _is_heading(_block("prose", (1044, "题，科 技 节 期 间 举 办 各 类 科 普 活 动")))
+
+
+def _assemble(report_layout: str, blocks: list[Block]) -> list[tuple[int, str, str]]:
+    from report_search.index.parse import Assembly
+
+    class _Report:  # the two manifest facts the assembly reads
+        subheadings = report_layout
+        labels: dict[str, str] = {}
+
+    assembly = Assembly(_Report())  # type: ignore[arg-type]
+    for block in blocks:
+        assembly.feed(block)
+    return [(d.block.first, d.kind, d.heading) for d in assembly.finish()]
+
+
+def test_titles_after_title_the_paragraphs_before_them():
+    # 2019-ch4.txt 1058–1066: a paragraph, then its sub-heading; a second title with nothing to title
+    blocks = [
+        _block("prose", (1058, "打造科学之夜、科普集市、科普进商场等品牌活动。")),
+        _block("heading", (1066, "科普品牌美誉度不断增强")),
+        _block("heading", (1094, "科普工作取得丰硕成果")),
+        _block("caption", (1127, "上 海 天 文 馆 完 成 首 次 亮 灯")),
+    ]
+    assert _assemble("after", blocks) == [
+        (1058, "prose", "科普品牌美誉度不断增强"),
+        (1094, "heading-only", "科普工作取得丰硕成果"),
+        (1127, "caption", ""),
+    ]
+
+
+def test_titles_before_title_the_paragraphs_after_them():
+    # 2020-ch4.txt 413–419: a sub-heading, then its paragraphs; a title with nothing under it
+    blocks = [
+        _block("heading", (413, "推进大零号湾创新创业集聚区建设"), section="4.5"),
+        _block("prose", (415, "零号湾创新创业集聚区建设方案进一步深化,开放式科创街区建设有序推进中。"), section="4.5"),
+        _block("prose", (419, "20多万平方米科创载体已建成使用"), section="4.5"),
+        _block("heading", (9999, "一个没有段落的标题"), section="4.5"),
+    ]
+    assert _assemble("before", blocks) == [
+        (415, "prose", "推进大零号湾创新创业集聚区建设"),
+        (419, "prose", "推进大零号湾创新创业集聚区建设"),
+        (9999, "heading-only", "一个没有段落的标题"),
+    ]
