@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One citable passage of a report; `kind` is prose, list, table, caption, figure or
-    heading-only.
+    """One citable passage of a report; `kind` is prose, list, table, event (one dated item of
+    a timeline), caption, figure or heading-only.
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based

@@ -815,7 +815,7 @@ class Assembly:
         self.emit(block, "caption")
 
     def on_paragraph(self, block: Block) -> None:
-        kind = block.role if block.role in ("table", "list", "figure") else "list" if block.role == "event" else "prose"
+        kind = block.role if block.role in ("table", "list", "figure", "event") else "prose"
         draft = self.emit(block, kind)
         draft.districts.extend(self.label)
         self.label = []

@@ -89,8 +89,8 @@ def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[
     for p, q in zip(paragraphs, paragraphs[1:]):
         if (
             p.file == q.file
-            and p.kind in ("prose", "list")
-            and q.kind in ("prose", "list", "heading-only")
+            and p.kind in ("prose", "list", "event")
+            and q.kind in ("prose", "list", "event", "heading-only")
             and p.text[-1] not in TERMINAL + "：:"
             and _word_crosses(p.text, q.text)
         ):

@@ -166,7 +166,8 @@ def test_line_wrapped_across_a_blank_line_is_joined(find):
 
 
 def test_letter_spacing_and_vertical_text(paragraphs, find):
-    assert find(2017, "率先启动“一带一路”优秀青年科学家").kind == "list"
+    # 2017-ch4.txt 48–62: "8月，" then the event set letter by letter down a narrow column: one timeline event
+    assert find(2017, "率先启动“一带一路”优秀青年科学家").kind == "event"
     assert find(2019, "编制《中以（上海）创新园建设方案》").districts == ("普陀区",)
     maps = find(2017, "外环高速")
     assert "沪芦高速" in maps.text and maps.districts == ("浦东新区",)  # the 张江科学城 map

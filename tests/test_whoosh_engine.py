@@ -111,6 +111,19 @@ def test_prose_outranks_a_one_line_entry_on_the_same_news(engine):
     assert "上海共12人当选" in top[0].text and "两院院士增选名单公布" in top[1].text
 
 
+def test_prose_outranks_figures_and_timeline_entries(engine):
+    """Read from the reports: corpus/2017-ch4.txt 772–773 (科技小巨人工程实施十余年来，共有6187家…)
+    is the paragraph that tells of 科技小巨人; 878–892 is the infographic beside it (…平均研发投
+    入强度8%以上, 科技小巨人企业在创业板上市企业中的占比82.7% …). For 上海天文馆, 2019-ch4.txt
+    1088 tells of its first lighting; 2021-ch4.txt 14–17 is a timeline entry (7月 …开馆)."""
+    first = engine.search("科技小巨人").hits[0].paragraph
+    assert first.id == "2017-ch4-0772" and first.kind == "prose"
+    hits = [h.paragraph for h in engine.search("上海天文馆").hits]
+    assert hits[0].kind == "prose" and "首次亮灯" in hits[0].text
+    entry = next(i for i, p in enumerate(hits) if p.kind == "event")
+    assert entry > 0 and any(p.kind == "prose" for p in hits[entry + 1 :])  # the 2021 prose after it
+
+
 # Headings are searchable --------------------------------------------------------------------
 
 def test_a_heading_finds_the_paragraphs_it_titles(engine):

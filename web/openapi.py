@@ -17,7 +17,7 @@ _PARAGRAPH_FIELDS = {
     "heading": {"type": "string", "description": "nearest sub-heading, may be empty"},
     "themes": _STR_LIST,
     "districts": _STR_LIST,
-    "kind": {"type": "string", "enum": ["prose", "list", "table", "caption", "figure", "heading-only"]},
+    "kind": {"type": "string", "enum": ["prose", "list", "table", "event", "caption", "figure", "heading-only"]},
     "text": {"type": "string"},
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
     "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
