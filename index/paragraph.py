@@ -35,6 +35,7 @@ class Paragraph:
     number: int
     order: int
     skipped: tuple[int, ...] = ()
+    label: str = ""  # the district label line that names it in the report (临港), if any
 
     def to_json(self) -> dict:
         """The public field set shared by the CLI and the web API."""
@@ -48,6 +49,7 @@ class Paragraph:
             "themes": list(self.themes),
             "districts": list(self.districts),
             "kind": self.kind,
+            "label": self.label,
             "text": self.text,
             "source": {"file": self.file, "line_start": self.line_start, "line_end": self.line_end,
                        "skipped": list(self.skipped)},

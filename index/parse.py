@@ -673,6 +673,7 @@ class _Draft:
     section: str
     heading: str
     districts: list[str]
+    label: str = ""  # the district label line that names it (临港), when one does
 
 
 class TitlesBefore:
@@ -763,6 +764,7 @@ class Assembly:
         self.section = ""
         self.previous_section = ""
         self.label: list[str] = []  # a "before" district label waiting for its paragraph
+        self.label_text = ""  # and its line as printed (临港), matched as part of the title
         self.layout: TitlesBefore | TitlesAfter = (TitlesAfter if report.subheadings == "after" else TitlesBefore)(self)
         self.spliced = False
 
@@ -786,7 +788,7 @@ class Assembly:
             self.layout.leave_section()
             self.previous_section, self.section = self.section, block.section
             self.layout.enter_section(block.spliced, self.spliced)
-            self.label = []
+            self.label, self.label_text = [], ""
         self.spliced = block.spliced
         getattr(self, f"on_{block.role}", self.on_paragraph)(block)
 
@@ -806,8 +808,10 @@ class Assembly:
             target = next((d for d in reversed(self.drafts) if d.section == self.section and d.kind != "heading-only"), None)
             if target is not None:
                 target.districts.extend(n for n in block.districts if n not in target.districts)
+                target.label = target.label or block.text
         else:
             self.label = block.districts
+            self.label_text = "" if block.subtitle else block.text  # a subtitle becomes the heading itself
             if block.subtitle:
                 self.layout.subtitle(block.subtitle)
 
@@ -818,7 +822,8 @@ class Assembly:
         kind = block.role if block.role in ("table", "list", "figure", "event") else "prose"
         draft = self.emit(block, kind)
         draft.districts.extend(self.label)
-        self.label = []
+        draft.label = self.label_text
+        self.label, self.label_text = [], ""
         self.layout.paragraph(draft, block)
 
     def finish(self) -> list[_Draft]:
@@ -865,6 +870,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         number=0,
         order=0,
         skipped=tuple(sorted(set(draft.block.skipped))),
+        label=draft.label,
     )
 
 

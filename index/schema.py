@@ -15,7 +15,7 @@ from .corpus import Report
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def make_schema() -> fields.Schema:
@@ -26,6 +26,7 @@ def make_schema() -> fields.Schema:
         section=fields.ID(stored=True),  # "4.4 优化科技金融生态"
         section_number=fields.ID,  # "4.4": the section: filter
         heading=fields.STORED,
+        label=fields.STORED,
         number=fields.STORED,
         themes=fields.KEYWORD(stored=True, commas=True),
         districts=fields.KEYWORD(stored=True, commas=True),
@@ -43,8 +44,9 @@ def make_schema() -> fields.Schema:
 
 
 def title(p: Paragraph) -> str:
-    """What a record is filed under, matched and weighted as its own field: section + sub-heading."""
-    return f"{p.section} {p.heading}".strip()
+    """What a record is filed under, matched and weighted as its own field: section, sub-heading
+    and the district label line that names it (临港)."""
+    return " ".join(t for t in (p.section, p.heading, p.label) if t)
 
 
 def document(p: Paragraph) -> dict:
@@ -56,6 +58,7 @@ def document(p: Paragraph) -> dict:
         "section": p.section,
         "section_number": p.section.split(" ", 1)[0],
         "heading": p.heading,
+        "label": p.label,
         "number": p.number,
         "themes": ",".join(p.themes),
         "districts": ",".join(p.districts),
@@ -76,7 +79,7 @@ def paragraph(stored: dict, reports: dict[str, Report]) -> Paragraph:
     are the same for a whole report, so they come from the manifest (`reports` by slug),
     not from every document."""
     report = reports[stored["id"].rsplit("-", 1)[0]]
-    names = ("id", "year", "section", "heading", "kind", "text", "line_start", "line_end", "number", "order")
+    names = ("id", "year", "section", "heading", "label", "kind", "text", "line_start", "line_end", "number", "order")
     return Paragraph(
         **{name: stored[name] for name in names},
         report=report.title,

@@ -31,9 +31,9 @@ def nfkc_lower(text: str) -> str:
 
 
 def has(p, needle: str) -> bool:
-    """The string occurs in the paragraph's text or in its title (section + sub-heading): the
-    fields a query matches. Never across the two."""
-    return needle in nfkc_lower(p.text) or needle in nfkc_lower(f"{p.section} {p.heading}".strip())
+    """The string occurs in the paragraph's text or in its title (section, sub-heading, district
+    label line): the fields a query matches. Never across the two."""
+    return needle in nfkc_lower(p.text) or needle in nfkc_lower(" ".join(t for t in (p.section, p.heading, p.label) if t))
 
 
 def all_ids(engine, text: str, filters: Filters | None = None) -> set[str]:

@@ -19,7 +19,7 @@ def folded(text: str) -> str:
 
 def has(p, form: str) -> bool:
     """In the text or the title (section + sub-heading): the fields a query matches."""
-    return form in folded(p.text) or form in folded(f"{p.section} {p.heading}")
+    return form in folded(p.text) or form in folded(" ".join(t for t in (p.section, p.heading, p.label) if t))
 
 
 def test_the_table_counts_are_what_the_reports_say(corpus, paragraphs):

@@ -45,7 +45,7 @@ def test_exclusion_equals_a_brute_force_scan(engine, paragraphs):
     assert list(AndNotMatcher(ListMatcher([1, 2, 3]), ListMatcher([0, 1, 3])).all_ids()) == [2]
     rng = random.Random(20261202)
     fold = lambda t: unicodedata.normalize("NFKC", t).lower()  # noqa: E731
-    fields = [(fold(p.text), fold(f"{p.section} {p.heading}")) for p in paragraphs]
+    fields = [(fold(p.text), fold(" ".join(t for t in (p.section, p.heading, p.label) if t))) for p in paragraphs]
     for _ in range(150):
         a, b = (rng.choice(paragraphs).text for _ in range(2))
         i, j = rng.randrange(max(1, len(a) - 2)), rng.randrange(max(1, len(b) - 2))
@@ -216,3 +216,13 @@ def test_key_terms_come_from_the_hits_and_narrow_them(engine, client):
     narrowed = client.get(first).get_data(as_text=True)
     assert f"结果中检索：{terms[0]}" in narrowed or f"{terms[0]} <span aria-hidden" in narrowed
     assert engine.key_terms(engine.search("")) == []  # browsing: nothing to characterise
+
+
+def test_a_district_label_line_is_part_of_the_title(engine):
+    """corpus/2021-ch4.txt: the label line 临港 (line 344) names the paragraph at 346 (建设具有国际
+    竞争力的产业集群…), which never says 临港."""
+    p = engine.paragraph("2021-ch4-0346")
+    assert p.label == "临港" and "临港" not in p.text
+    found = [h.paragraph.id for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits]
+    assert "2021-ch4-0346" in found
+    assert "2021-ch4-0346" not in [h.paragraph.id for h in engine.search(SearchRequest("产业集群 -临港", per_page=100)).hits]

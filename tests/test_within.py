@@ -11,7 +11,7 @@ def test_a_term_within_results_narrows_them_and_keeps_the_rest(client, paragraph
     base = client.get("/api/search?q=科技&district=闵行&sort=newest").get_json()
     within = client.get("/api/search?q=科技&district=闵行&sort=newest&within=零号湾").get_json()
     def has(p, term: str) -> bool:  # in the text or the title (section + sub-heading): what a query matches
-        return term in p.text.lower() or term in f"{p.section} {p.heading}"
+        return term in p.text.lower() or term in " ".join(t for t in (p.section, p.heading, p.label) if t)
 
     expected = [p for p in paragraphs if has(p, "科技") and has(p, "零号湾") and "闵行区" in p.districts]
     assert within["within"] == ["零号湾"] and within["query"] == "科技" and within["sort"] == "newest"
