@@ -20,8 +20,19 @@ def _place(p: Paragraph) -> str:
 
 
 def _lines(p: Paragraph) -> str:
-    """第177行 / 第177–183行: where the passage stands in its file."""
-    return f"第{p.line_start}行" if p.line_start == p.line_end else f"第{p.line_start}–{p.line_end}行"
+    """第177行 / 第177–183行 / 第1088–1108行，略去第1092–1094、1101行: where the passage stands in
+    its file, and the lines inside that range that are not part of it (an interposed heading or
+    caption), so a reader who opens the file finds exactly the cited text."""
+    where = f"第{p.line_start}行" if p.line_start == p.line_end else f"第{p.line_start}–{p.line_end}行"
+    if not p.skipped:
+        return where
+    runs: list[list[int]] = []
+    for n in p.skipped:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return where + "，略去第" + "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs) + "行"
 
 
 def citation(p: Paragraph, url: str | None = None, publisher: str = PUBLISHER) -> str:

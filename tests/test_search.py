@@ -269,6 +269,13 @@ def test_citation_and_permalink(engine):
     assert hit["url"] == "/p/2020-ch4-0177"
 
 
+def test_a_citation_names_the_lines_it_leaves_out(engine):
+    """corpus/2019-ch4.txt 1088–1108 is one paragraph; lines 1092 (科普设施建设进一步完善) and 1094
+    (科普工作取得丰硕成果) are headings the extraction put inside it."""
+    hit = engine.search(request("为市民群众提供又一科普好去处")).hits[0].to_json()
+    assert hit["citation"].endswith("(corpus/2019-ch4.txt 第1088–1108行，略去第1092、1094行)")
+
+
 def test_bad_paging_and_sort_are_errors(engine):
     for kwargs in ({"page": 0}, {"per_page": 0}, {"per_page": 101}, {"sort": "random"}):
         with pytest.raises(BadInput):
