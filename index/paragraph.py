@@ -37,6 +37,11 @@ class Paragraph:
     skipped: tuple[int, ...] = ()
     label: str = ""  # the district label line that names it in the report (临港), if any
 
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Where it is filed, outermost first: section › sub-heading › district label line."""
+        return tuple(t for t in (self.section, self.heading, self.label) if t)
+
     def to_json(self) -> dict:
         """The public field set shared by the CLI and the web API."""
         return {
@@ -50,6 +55,7 @@ class Paragraph:
             "districts": list(self.districts),
             "kind": self.kind,
             "label": self.label,
+            "path": list(self.path),
             "text": self.text,
             "source": {"file": self.file, "line_start": self.line_start, "line_end": self.line_end,
                        "skipped": list(self.skipped)},

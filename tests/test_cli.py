@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "text", "source"]
+FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text", "source"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

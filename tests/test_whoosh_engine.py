@@ -223,6 +223,7 @@ def test_a_district_label_line_is_part_of_the_title(engine):
     竞争力的产业集群…), which never says 临港."""
     p = engine.paragraph("2021-ch4-0346")
     assert p.label == "临港" and "临港" not in p.text
+    assert p.path == ("4.4 优化全域创新空间格局", "科技创新中心重要承载区功能持续提升", "临港")  # lines 334, 338, 344
     found = [h.paragraph.id for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits]
     assert "2021-ch4-0346" in found
     assert "2021-ch4-0346" not in [h.paragraph.id for h in engine.search(SearchRequest("产业集群 -临港", per_page=100)).hits]

@@ -16,6 +16,7 @@ _PARAGRAPH_FIELDS = {
     "section": {"type": "string", "description": "number and title, empty before the first section"},
     "heading": {"type": "string", "description": "nearest sub-heading, may be empty"},
     "label": {"type": "string", "description": "the district label line that names it in the report (临港), may be empty"},
+    "path": {"type": "array", "items": {"type": "string"}, "description": "where it is filed, outermost first: section › sub-heading › label"},
     "themes": _STR_LIST,
     "districts": _STR_LIST,
     "kind": {"type": "string", "enum": ["prose", "list", "table", "event", "caption", "figure", "heading-only"]},
