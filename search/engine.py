@@ -119,8 +119,8 @@ class Engine:
     def _hit(self, d: int, score: float, needles: list[str], query: Query) -> Hit:
         p = self.paragraphs[d]
         wholes = [c.text for c in query.clauses if len(c.parts) > 1]
-        heading, section = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section))
-        return Hit(p, score, snippet(p.text, needles, wholes), heading, section)
+        heading, section, label = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section, p.label))
+        return Hit(p, score, snippet(p.text, needles, wholes), heading, section, label)
 
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped

@@ -136,7 +136,7 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
     groups: list[list[Clause]] = []
     excluded: list[Clause] = []
     filters: dict[str, list[str]] = {}
-    pending_or = False
+    pending_or = pending_not = False
     for m in _TOKEN.finditer(text):
         negate, prefix, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
         if quoted is not None and not (len(m.group(0)) > m.group(0).index('"') + 1 and m.group(0).endswith('"')):
@@ -156,6 +156,10 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
                 notes.append(f"未知的字段 {prefix}:，按文字检索（可用字段：year、theme、district、section）")
             raw = f"{prefix}:{raw}" if raw is not None else f"{prefix}:"
         if raw is None:
+            continue
+        if quoted is None and raw in ("AND", "NOT") and not negate:
+            notes.append("AND 已省略：空格即表示“且”" if raw == "AND" else "NOT 按排除处理：其后的词不得出现（也可写作 -词）")
+            pending_not = raw == "NOT"
             continue
         if quoted is None and raw == "OR" and not negate:
             pending_or = bool(groups)
@@ -177,13 +181,13 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
                     variants.extend(c for f in others if (c := _clause(f, phrase=False)) is not None)
                     notes.append(f"同义词一并查找：{variants[-1 - len(others)].text} → {' / '.join(others)}")
                     break
-        if negate:
+        if negate or pending_not:
             excluded.extend(variants)
         elif pending_or and groups:
             groups[-1].extend(variants)
         else:
             groups.append(variants)
-        pending_or = False
+        pending_or = pending_not = False
     if pending_or:
         notes.append("OR 后面没有词，已忽略")
     return Query(

@@ -21,7 +21,7 @@ UNBROKEN_BONUS = 2.0  # a segmented term found as typed (科创板上市企业),
 # A heading alone, a figure's labels, a caption, a timeline's one-line entry: each points to
 # the prose that tells the matter, which should rank first; a list item or a box of figures
 # says less than a paragraph, a little. Prose and tables weigh 1.
-KIND_WEIGHT = {"heading-only": 0.5, "figure": 0.6, "caption": 0.6, "event": 0.6, "list": 0.8}
+KIND_WEIGHT = {"heading-only": 0.5, "figure": 0.5, "caption": 0.5, "event": 0.5, "list": 0.8}
 LENGTH_FLOOR = 0.5  # a record shorter than this share of the average is scored as if it were that long
 
 

@@ -19,6 +19,7 @@ class Hit:
     snippet_html: str
     heading_html: str = ""  # the sub-heading with the query's matches marked, when it has any
     section_html: str = ""  # the same for the section title
+    label_html: str = ""  # and for the district label line (临港)
 
     def to_json(self) -> dict:
         p = self.paragraph
@@ -28,6 +29,7 @@ class Hit:
             snippet_html=self.snippet_html,
             heading_html=self.heading_html,
             section_html=self.section_html,
+            label_html=self.label_html,
             score=round(self.score, 4),
             citation=citation(p),
             url=permalink(p),

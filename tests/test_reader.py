@@ -69,3 +69,14 @@ def test_read_a_chapter_and_jump_between_matches(new_page, server, paragraphs):
         wide = new_page(1280, 900)
         wide.goto(server + "/r/2019-ch4?q=" + quote("科普") + "#" + expected[1])
         wide.screenshot(path=str(Path(shots) / "reader.png"))
+
+
+def test_the_table_of_contents_lists_each_section_once_in_order(client):
+    """2019-ch4's introduction is eleven records (a timeline) and its 4.3 figures were extracted
+    after the 4.4 heading (lines 392–410): one 导语 entry, and 4.3 once, before 4.4."""
+    for report in ("2017-ch4", "2019-ch4", "2020-overview", "2020-ch4", "2021-ch4"):
+        toc = client.get(f"/api/reports/{report}").get_json()["toc"]
+        sections = [entry["section"] for entry in toc]
+        assert len(sections) == len(set(sections)), report
+    sections = [entry["section"].split(" ")[0] for entry in client.get("/api/reports/2019-ch4").get_json()["toc"]]
+    assert sections[0] == "导语" and sections.index("4.3") < sections.index("4.4")

@@ -120,8 +120,10 @@ def test_prose_outranks_figures_and_timeline_entries(engine):
     assert first.id == "2017-ch4-0772" and first.kind == "prose"
     hits = [h.paragraph for h in engine.search("上海天文馆").hits]
     assert hits[0].kind == "prose" and "首次亮灯" in hits[0].text
-    entry = next(i for i, p in enumerate(hits) if p.kind == "event")
-    assert entry > 0 and any(p.kind == "prose" for p in hits[entry + 1 :])  # the 2021 prose after it
+    kinds = [p.kind for p in hits]
+    assert {"caption", "event"} <= set(kinds)  # 2019-ch4.txt 1127 (a photo's caption), 2021-ch4.txt 17
+    last_prose = max(i for i, k in enumerate(kinds) if k == "prose")
+    assert all(i > last_prose for i, k in enumerate(kinds) if k in ("caption", "event"))  # the 2021 prose (457) too
 
 
 # Headings are searchable --------------------------------------------------------------------
@@ -227,3 +229,15 @@ def test_a_district_label_line_is_part_of_the_title(engine):
     found = [h.paragraph.id for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits]
     assert "2021-ch4-0346" in found
     assert "2021-ch4-0346" not in [h.paragraph.id for h in engine.search(SearchRequest("产业集群 -临港", per_page=100)).hits]
+
+
+def test_and_and_not_are_read_as_a_searcher_means_them(engine):
+    both = engine.search("科创板 上市")
+    assert engine.search("科创板 AND 上市").total == both.total > 0
+    assert any("AND 已省略" in n for n in engine.search("科创板 AND 上市").notes)
+    assert engine.search("科创板 NOT 上市").total == engine.search("科创板 -上市").total < engine.search("科创板").total
+
+
+def test_a_hit_found_by_its_label_line_shows_it_marked(engine):
+    hit = next(h for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits if h.paragraph.id == "2021-ch4-0346")
+    assert hit.label_html == "<mark>临港</mark>" and hit.to_json()["label_html"] == hit.label_html

@@ -107,12 +107,12 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
     except QueryError:
         needles = []
     paragraphs = e.chapter(slug)
-    toc: list[dict] = []
+    entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
-        if not toc or toc[-1]["section"] != p.section:
-            toc.append({"section": p.section or "导语", "id": p.id, "headings": []})
-        if p.heading and p.heading not in [h["heading"] for h in toc[-1]["headings"]]:
-            toc[-1]["headings"].append({"heading": p.heading, "id": p.id})
+        entry = entries.setdefault(p.section, {"section": p.section or "导语", "id": p.id, "headings": []})
+        if p.heading and p.heading not in [h["heading"] for h in entry["headings"]]:
+            entry["headings"].append({"heading": p.heading, "id": p.id})
+    toc = list(entries.values())
     items = []
     for p in paragraphs:
         html = highlight(p.text, needles)

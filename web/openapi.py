@@ -24,6 +24,7 @@ _PARAGRAPH_FIELDS = {
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
     "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
     "section_html": {"type": "string", "description": "the section title, likewise"},
+    "label_html": {"type": "string", "description": "the district label line (临港), likewise"},
     "score": {"type": "number"},
     "citation": {"type": "string"},
     "url": {"type": "string", "description": "permalink path, /p/<id>"},
