@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -303,3 +303,11 @@ def test_every_citation_the_site_gives_ends_with_the_permalink(client):
     html = client.get("/search?q=科创板").get_data(as_text=True)
     cites = re.findall(r'<p class="cite">(.*?)</p>', html)
     assert cites and all(re.search(r" http://localhost/p/[\w-]+$", c) for c in cites)
+
+
+def test_the_400_retry_link_drops_a_bad_year_typed_in_the_query(client):
+    page = client.get("/search?q=" + quote("科创板 year:abc"))
+    assert page.status_code == 400
+    link = re.search(r'class="retry" href="([^"]+)"', page.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    assert parse_qs(urlparse(link).query) == {"q": ["科创板"]}
+    assert client.get(link).status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.datastructures import MultiDict
 
 from report_search.search.engine import Results
@@ -9,6 +11,7 @@ from report_search.search.query import MAX_LENGTH
 from report_search.search.request import MAX_VALUES, BadInput, SearchRequest
 
 FACET_PARAMS = ("year", "theme", "district")
+_BAD_YEAR = re.compile(r"(?<!\S)(?:year|年份):(?!\d{4}(?:\s|$))\S*", re.IGNORECASE)  # year:abc typed in the query
 
 
 def read(args: MultiDict) -> SearchRequest:
@@ -31,6 +34,7 @@ def nearest_valid(args: MultiDict) -> dict:
     for name in ("q", "within", *FACET_PARAMS, "sort", "per_page", "expand"):
         for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page", "expand") else MAX_VALUES]:
             value = value[:MAX_LENGTH] if name == "q" else value
+            value = _BAD_YEAR.sub("", value).strip() if name in ("q", "within") else value
             trial = kept.copy()
             trial.add(name, value)
             try:
