@@ -78,6 +78,9 @@ def collapse_spacing(text: str) -> str:
         return text
     if _short_tokens(tokens):
         return "".join(tokens)
+    # a line partly set letter-spaced (李强 宣读贺信 并 讲 话): what is left between its words is
+    # the same spacing, not a separator
+    spaced = sum(len(t) == 1 and is_cjk(t) for t in tokens) >= 2
     out = tokens[0]
     for prev, tok in zip(tokens, tokens[1:]):
         a, b = out[-1], tok[0]
@@ -86,7 +89,7 @@ def collapse_spacing(text: str) -> str:
             or is_cjk_punct(b)
             or (is_cjk(a) and b.isdigit())
             or (a.isdigit() and is_cjk(b))
-            or (is_cjk(a) and is_cjk(b) and (len(prev) == 1 or len(tok) == 1))
+            or (is_cjk(a) and is_cjk(b) and (len(prev) == 1 or len(tok) == 1 or spaced))
         )
         out += tok if glue else " " + tok
     return out

@@ -178,6 +178,7 @@ def test_box_numbers_and_stray_digits_are_no_records(paragraphs):
         (2017, "作为科技创新中心的核心功能区"),  # 2017 l.180–183
         (2017, "加快推进长三角区域协同创新网络建设"),  # 2017 l.40–46 (the 协同创新网络 建设)
         (2019, "与西门子公司签订合作备忘录，在工业仿真与设计优化、智慧能源与数字化运维领域开展联合研发合作"),  # 2019 l.810–814
+        (2019, "上海市委书记李强宣读贺信并讲话"),  # 2019 l.765, partly letter-spaced
     ],
 )
 def test_wrapped_chinese_has_no_inner_spaces(find, year, phrase):

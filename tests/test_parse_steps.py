@@ -22,6 +22,8 @@ def test_collapse_spacing_undoes_letter_spacing():
     assert collapse_spacing("上 海 天 文 馆 完 成 首 次 亮 灯") == "上海天文馆完成首次亮灯"  # 2019 l.1127
     assert collapse_spacing("5 7 . 5 4 % 、5 8 . 5 1 % 、") == "57.54%、58.51%、"  # 2019 l.299
     assert collapse_spacing("浦东   张江") == "浦东 张江"  # 2019 l.129: two labels keep a space
+    # 2019 l.765: a line partly letter-spaced; the gap after 李强 is the same spacing
+    assert collapse_spacing("上海市委书记李强 宣读贺信 并 讲 话 。论坛汇聚") == "上海市委书记李强宣读贺信并讲话。论坛汇聚"
 
 
 def test_join_pieces_runs_a_full_width_piece_on():
