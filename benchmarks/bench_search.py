@@ -41,7 +41,7 @@ from whoosh import fields as wf
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
-from report_search.index.analysis import fold
+from report_search.index.normalize import fold
 from report_search.index.build import build
 from report_search.index.corpus import load_corpus
 from report_search.index.parse import parse_corpus

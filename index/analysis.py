@@ -1,7 +1,7 @@
 """Text analysis shared by the parser, the indexer and the query side.
 
-One folding (NFKC + lower case, so ＧＶ/Ｇ60/g60/G60 and （）/() meet), one jieba tokenizer with the
-report terms of `corpus/userdict.txt`, and the two token streams the index is built from:
+One jieba tokenizer with the report terms of `corpus/userdict.txt`, and the two token streams
+the index is built from, both over the folded text (normalize.fold):
 
 - words: jieba words of the folded text, for BM25 ranking;
 - grams: every character and every pair of adjacent characters of the folded text, so that
@@ -14,57 +14,20 @@ into the index's schema.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 
 import jieba
 from whoosh.analysis import Token, Tokenizer
 
 from .corpus import corpus_dir
+from .normalize import fold
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
-_SPACE = re.compile(r"\s+")
-INVISIBLE = r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\ufeff]"  # controls, zero-widths, bidi marks
-_INVISIBLE = re.compile(INVISIBLE)
 _NUMBER = re.compile(r"[\d.,%]+")
-
-
-def fold(text: str) -> str:
-    """NFKC and lower case; invisible and control characters dropped; whitespace runs
-    become one space."""
-    return _SPACE.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower())
-
-
-@functools.lru_cache(maxsize=8192)
-def _fold_char(ch: str) -> str:
-    """One character folded (whitespace → one space): the reports use a few thousand distinct ones."""
-    piece = _INVISIBLE.sub("", unicodedata.normalize("NFKC", ch)).lower()
-    return " " if piece.isspace() else piece
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """The text folded character by character, plus for each folded character the index of
-    the original character it came from: highlights are found in folded text and drawn on
-    the original (NFKC may change lengths: ㎡ → m2). Equals fold(text) for everything but
-    rare combining sequences, where a highlight may then be missed, never misplaced."""
-    out: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        piece = _fold_char(ch)
-        if piece == " ":
-            if out and out[-1] == " ":
-                continue
-        out.append(piece)
-        if len(piece) == 1:
-            offsets.append(i)
-        else:
-            offsets.extend([i] * len(piece))
-    return "".join(out), offsets
 
 
 def tokenizer() -> jieba.Tokenizer:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+from .normalize import compact, fold, nfkc
 
 # The folder holding index/, search/, web/ and corpus/: the checkout, or report_search/ in
 # site-packages, where the corpus is installed as package data beside the code.
@@ -36,11 +37,6 @@ def split_lines(text: str) -> list[str]:
     splits at form feeds, U+2028 …, which would shift every later citation.)"""
     lines = text.split("\n")
     return lines[:-1] if lines and lines[-1] == "" else lines
-
-
-def nfkc(text: str) -> str:
-    """The one normalisation used for every comparison (full-width → ASCII, compat forms)."""
-    return unicodedata.normalize("NFKC", text)
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             subheadings=position,
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
             labels=labels,
-            captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
+            captions=tuple(compact(c) for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
             explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
         )
@@ -243,7 +239,7 @@ def load_corpus(root: Path | None = None) -> Corpus:
         forms = row.get("forms")
         if not (isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f.strip() for f in forms)):
             raise CorpusError(f"synonyms.toml: each [[synonym]] needs forms = [two or more words], not {forms!r}")
-        synonyms.append(tuple(nfkc(f).lower().strip() for f in forms))
+        synonyms.append(tuple(fold(f).strip() for f in forms))
     return Corpus(
         root=root,
         synonyms=tuple(synonyms),

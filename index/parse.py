@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
-from .corpus import Corpus, Report, load_corpus, nfkc, section_key
+from .corpus import Corpus, Report, load_corpus, section_key
+from .normalize import compact, nfkc
 from .paragraph import Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
@@ -307,7 +308,7 @@ def _letter_spaced(raw: str) -> bool:
 def _is_caption(block: Block, report: Report) -> bool:
     """A photo caption: listed in the manifest, or a lone title set letter-spaced (上 海 天 文 馆
     完 成 首 次 亮 灯), which the reports do for captions and never for sub-headings."""
-    text = nfkc(block.text).replace(" ", "")
+    text = compact(block.text)
     if text in report.captions:
         return True
     return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw)
@@ -341,13 +342,13 @@ def _mark_timeline(blocks: list[Block]) -> None:
 def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
     """Give every block its section; a `moved` note starts a section before its heading line, a
     `spliced` one puts a range of lines (a figure box) back into the section it belongs to."""
-    anchors = {nfkc(text).replace(" ", ""): number for number, text in report.moved.items()}
+    anchors = {compact(text): number for number, text in report.moved.items()}
     current = ""
     for block in blocks:
         if block.role == "section":
             current = block.section if not current.startswith(block.section.split()[0] + " ") else current
         else:
-            start = nfkc(block.text).replace(" ", "")
+            start = compact(block.text)
             for anchor, number in anchors.items():
                 if start.startswith(anchor) and number in sections:
                     current = sections[number]

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .clean import TERMINAL, _word_crosses, clean_line
-from .corpus import Corpus, nfkc
+from .corpus import Corpus
+from .normalize import compact
 from .paragraph import Paragraph
 from .parse import DANGLING
 
@@ -43,10 +44,6 @@ class Finding:
         return out + (f"\n    explained: {self.why}" if self.why else "")
 
 
-def _compact(text: str) -> str:
-    return nfkc(text).replace(" ", "")
-
-
 def _fragments(corpus: Corpus | None, paragraphs: list[Paragraph]) -> set[tuple[str, str]]:
     """(file, heading) for headings whose line in the source runs on into the line before or
     after it: a jieba word crosses the break (上海国 | 际科技…, …科普好 | 去 处), so the heading
@@ -58,9 +55,9 @@ def _fragments(corpus: Corpus | None, paragraphs: list[Paragraph]) -> set[tuple[
     for report in corpus.reports:
         texts = [clean_line(raw) for raw in report.lines]
         nonblank = [i for i, t in enumerate(texts) if t]
-        headings = {_compact(h): h for f, h in wanted if f == report.file}
+        headings = {compact(h): h for f, h in wanted if f == report.file}
         for k, i in enumerate(nonblank):
-            heading = headings.get(_compact(texts[i]))
+            heading = headings.get(compact(texts[i]))
             if heading is None:
                 continue
             before = texts[nonblank[k - 1]] if k else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .corpus import Corpus, nfkc, section_key
+from .corpus import Corpus, section_key
+from .normalize import nfkc
 
 
 def districts_named(text: str, corpus: Corpus) -> list[str]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from report_search.index.corpus import Corpus, nfkc
+from report_search.index.corpus import Corpus
+from report_search.index.normalize import nfkc
 
 from .request import BadInput
 

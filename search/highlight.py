@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from report_search.index.analysis import fold, fold_with_offsets
+from report_search.index.normalize import fold, fold_with_offsets
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]")

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import opencc
 from whoosh import query as wq
 
-from report_search.index.analysis import INVISIBLE, fold, words
+from report_search.index.analysis import words
+from report_search.index.normalize import INVISIBLE, fold
 
 from .exact import AndNot, Exact
 from .ranking import UNBROKEN_BONUS

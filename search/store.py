@@ -24,7 +24,8 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from report_search.index import bitset
-from report_search.index.analysis import fold, gram_keys
+from report_search.index.analysis import gram_keys
+from report_search.index.normalize import fold
 from report_search.index.cache import LRUCache
 from report_search.index.corpus import Corpus
 from report_search.index.errors import IndexDamaged

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from report_search.index.analysis import fold
+from report_search.index.normalize import fold
 
 from .query import Query
 from .request import SearchRequest

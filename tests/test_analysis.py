@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from report_search.index import bitset
-from report_search.index.analysis import char_grams, fold, fold_with_offsets, gram_keys, words
+from report_search.index.analysis import char_grams, gram_keys, words
+from report_search.index.normalize import compact, fold, fold_with_offsets, nfkc
 from report_search.search.highlight import highlight, snippet
 
 
@@ -50,3 +51,10 @@ def test_snippet_marks_and_escapes():
     assert "<mark>关键词</mark>" in html and html.startswith("…") and html.endswith("…")
     assert "<div>" not in html
     assert "&lt;div&gt;" in snippet(text, ["标签"])
+
+
+def test_the_three_strengths_build_on_each_other():
+    assert nfkc("Ｇ60（上海）") == "G60(上海)"  # compatibility forms only: case kept, as the tables match
+    assert compact("上 海 天 文 馆 Ｇ60") == "上海天文馆G60"  # 2019 l.1127, letter-spaced
+    for text in ("Ｇ60 科创走廊", "上 海\u3000天文馆", "科\u200b技"):
+        assert fold(text) == fold(nfkc(text)) and compact(fold(text)) == compact(fold(compact(text)))
