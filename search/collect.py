@@ -20,7 +20,7 @@ import operator
 
 from whoosh import collectors, sorting
 
-from report_search.index import bitset
+from . import bitset
 
 from .exact import positive_leaves
 

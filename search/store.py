@@ -23,15 +23,15 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from report_search.index import bitset
 from report_search.index.analysis import gram_keys
-from report_search.index.normalize import fold
-from report_search.index.cache import LRUCache
 from report_search.index.corpus import Corpus
 from report_search.index.errors import IndexDamaged
+from report_search.index.normalize import fold
 from report_search.index.paragraph import Paragraph
 from report_search.index.schema import paragraph, title
 
+from . import bitset
+from .cache import ByteLRU
 from .ranking import KIND_WEIGHT
 
 CACHE_BYTES = 32 * 2**20  # gram postings as bitsets, verified matches, filter sets
@@ -61,7 +61,7 @@ class ReportSearcher(Searcher):
             raise IndexDamaged(f"{path}: the index has several segments; run: report-search build")
         super().__init__(reader, weighting=weighting)
         self.lock = threading.Lock()
-        self._cache: LRUCache = LRUCache(CACHE_BYTES)
+        self._cache: ByteLRU = ByteLRU(CACHE_BYTES)
         reports = {r.slug: r for r in corpus.reports}
         self.paragraphs: list[Paragraph] = []
         lengths: list[int] = []
@@ -89,7 +89,7 @@ class ReportSearcher(Searcher):
             average = self.average_length
             return [k1 * (1 - b + b * max(n, floor * average) / average) for n in self.lengths]
 
-        return self._cache.get(("norms", b, k1, floor), compute)
+        return self._cache.fetch(("norms", b, k1, floor), compute)
 
     # -- postings as bitsets ------------------------------------------------------------
 
@@ -103,7 +103,7 @@ class ReportSearcher(Searcher):
                     return 0
                 return bitset.from_ids(posting_ids(reader.postings("grams", gram)), self.size)
 
-        return self._cache.get(("gram", gram), compute)
+        return self._cache.fetch(("gram", gram), compute)
 
     # -- exact strings ------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class ReportSearcher(Searcher):
                     docs |= members
             return array("I", bitset.ids(docs))
 
-        return self._cache.get(("exact", needle), compute)
+        return self._cache.fetch(("exact", needle), compute)
 
     def allowed(self, q: wq.Query) -> int:
         """The documents a filter query allows (Terms on the filter fields, combined with Or and
@@ -136,4 +136,4 @@ class ReportSearcher(Searcher):
             with self.lock:
                 return bitset.from_ids(self.docs_for_query(q), self.size)
 
-        return self._cache.get(("filter", q), compute)
+        return self._cache.fetch(("filter", q), compute)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report_search.index import bitset
+from report_search.search import bitset
 from report_search.index.analysis import char_grams, gram_keys, words
 from report_search.index.normalize import compact, fold, fold_with_offsets, nfkc
 from report_search.search.highlight import highlight, snippet

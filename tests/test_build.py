@@ -212,3 +212,17 @@ def test_a_meta_json_of_the_wrong_shape_is_damage_not_a_traceback(tmp_path, corp
     with pytest.raises(IndexDamaged, match=f"index build {built.name} is damaged: meta.json cannot be read"):
         ensure(location, corpus, rebuild=False)
     assert status(location, corpus).state == "damaged"
+
+
+def test_the_freshness_hash_covers_exactly_the_code_a_build_runs():
+    """Editing a module the build never runs (check-parse, the search side's caches) must not
+    make every index stale; editing one it runs must."""
+    import subprocess
+    import sys
+
+    from report_search.index.build import indexing_sources
+
+    code = ("import sys, report_search.index.build; "
+            "print(' '.join(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('report_search.index.'))))")
+    ran = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert {p.stem for p in indexing_sources()} == ran - {"errors"}  # exceptions only: they shape nothing

@@ -1,13 +1,13 @@
-"""The one cache: least recently used out first, bounded by bytes, safe across threads."""
+"""The engine's cache: least recently used out first, bounded by bytes, safe across threads."""
 
 from __future__ import annotations
 
-from report_search.index.cache import ENTRY_OVERHEAD, LRUCache, size_of
+from report_search.search.cache import ENTRY_OVERHEAD, ByteLRU, size_of
 from report_search.search.query import parse
 
 
 def test_it_keeps_what_was_used_last_within_its_bytes():
-    cache: LRUCache[int] = LRUCache(max_bytes=3 * (size_of(1 << 799) + size_of("k0") + ENTRY_OVERHEAD))
+    cache: ByteLRU[int] = ByteLRU(max_bytes=3 * (size_of(1 << 799) + size_of("k0") + ENTRY_OVERHEAD))
     made: list[str] = []
 
     def make(key: str) -> int:
@@ -15,33 +15,33 @@ def test_it_keeps_what_was_used_last_within_its_bytes():
         return 1 << 799  # a 100-byte bitset
 
     for key in ["k0", "k1", "k2", "k0", "k3"]:  # k0 used again, so k1 is the oldest when k3 comes
-        assert cache.get(key, lambda: make(key)) == 1 << 799
+        assert cache.fetch(key, lambda: make(key)) == 1 << 799
     assert made == ["k0", "k1", "k2", "k3"] and len(cache) == 3
-    cache.get("k1", lambda: make("k1"))
+    cache.fetch("k1", lambda: make("k1"))
     assert made[-1] == "k1"  # it had been dropped
-    assert cache.used <= cache.max_bytes
+    assert cache.currsize <= cache.maxsize
 
 
 def test_bytes_not_counts_bound_it():
-    big: LRUCache[int] = LRUCache(max_bytes=15_000)
+    big: ByteLRU[int] = ByteLRU(max_bytes=15_000)
     for i in range(1_000):
-        big.get(i, lambda: 1 << 80_000)  # 10 KB each: only one fits
+        big.fetch(i, lambda: 1 << 80_000)  # 10 KB each: only one fits
     assert len(big) == 1
-    small: LRUCache[int] = LRUCache(max_bytes=15_000)
+    small: ByteLRU[int] = ByteLRU(max_bytes=15_000)
     for i in range(1_000):
-        small.get(("small", i), lambda: 1)  # about 270 bytes each
-    assert small.used <= 15_000 and 40 < len(small) < 60
+        small.fetch(("small", i), lambda: 1)  # about 270 bytes each
+    assert small.currsize <= 15_000 and 40 < len(small) < 60
 
 
 def test_threads_share_it(in_threads):
-    cache: LRUCache[int] = LRUCache(max_bytes=50_000)
+    cache: ByteLRU[int] = ByteLRU(max_bytes=50_000)
 
     def worker(k: int) -> None:
         for i in range(2_000):
-            assert cache.get(i % 300, lambda: (i % 300) << 100) == (i % 300) << 100
+            assert cache.fetch(i % 300, lambda: (i % 300) << 100) == (i % 300) << 100
 
     in_threads(worker)
-    assert cache.used <= cache.max_bytes and cache.used == sum(c for _, c in cache._items.values())
+    assert cache.currsize <= cache.maxsize and cache.currsize == sum(c for _, c in cache.values())
 
 
 def test_a_query_key_is_weighed_with_what_it_holds():
