@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .engine import Engine, Results
+from .params import PER_EDITION
 from .request import SearchRequest
-
-PER_EDITION = 5
 
 
 @dataclass(frozen=True)

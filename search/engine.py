@@ -31,6 +31,7 @@ from report_search.index.paragraph import Paragraph
 from . import facets, suggest
 from .collect import FacetedTopCollector
 from .highlight import render, spans, snippet
+from .params import RELATED
 from .query import Query, parse_all, to_simplified, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
@@ -162,7 +163,7 @@ class Engine:
         d = self.by_id.get(pid)
         return None if d is None else self.paragraphs[d]
 
-    def related(self, pid: str, limit: int = 5) -> list[Paragraph]:
+    def related(self, pid: str, limit: int = RELATED) -> list[Paragraph]:
         """Up to `limit` paragraphs that share this one's key terms (Whoosh's more_like over the
         jieba words field), other editions first, then by likeness."""
         d = self.by_id[pid]

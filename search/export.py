@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from .citation import bibtex, citation, gbt7714, ris
 from .engine import Engine, Hit
-from .request import MAX_PER_PAGE, BadInput, SearchRequest
+from . import params
+from .params import MAX_PER_PAGE, BadInput
+from .request import SearchRequest
 
-MAX_EXPORT = 5000
 CSV_COLUMNS = ["id", "year", "report", "section", "heading", "themes", "districts", "text", "citation",
                "citation_gbt7714", "url", "file", "line_start", "line_end"]
 
@@ -87,7 +88,7 @@ def export(engine: Engine, request: SearchRequest, fmt: str, url: Callable[[str]
     """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT); `url(id)` makes a
     paragraph's permalink (absolute on the web)."""
     write(hits=[], fmt=fmt, url=url)  # an unknown format is refused before any search runs
-    hits, total = all_hits(engine, request, MAX_EXPORT if cap is None else cap)
+    hits, total = all_hits(engine, request, params.MAX_EXPORT if cap is None else cap)
     body, mimetype, extension = write(hits, fmt, url)
     return Export(body, mimetype, extension, len(hits), total)
 

@@ -15,14 +15,10 @@ from whoosh import query as wq
 from report_search.index.corpus import Corpus
 from report_search.index.normalize import nfkc
 
-from .request import BadInput
+from . import params
+from .params import FACET_NAMES, FACETS
 
-FACETS = ("year", "theme", "district")
-FIELDS = {"year": "year", "theme": "themes", "district": "districts"}  # facet -> Whoosh field
-
-
-class FilterError(BadInput):
-    """A filter value of the wrong form (year=abc); the message says what is expected."""
+FIELDS = {f.name: f.field for f in FACETS}  # facet -> Whoosh field
 
 
 @dataclass(frozen=True)
@@ -45,13 +41,7 @@ class Filters:
 
 def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = ()) -> Filters:
     """Filters from user input: years as integers, districts by full or short name or area."""
-    years: list[int] = []
-    for value in year:
-        text = str(value).strip()
-        if not (text.isascii() and text.isdigit() and len(text) == 4):
-            raise FilterError(f"年份应为四位数字（例如 2020），而不是 {text!r}")
-        if int(text) not in years:
-            years.append(int(text))
+    years = list(dict.fromkeys(map(params.year, year)))
     districts: list[str] = []
     for value in district:
         name = resolve_district(corpus, value)
@@ -87,17 +77,17 @@ class FacetIndex:
         """`order[facet]` lists the values the corpus knows for that facet."""
         self.searcher = searcher
         self.masks: dict[str, dict] = {
-            facet: {v: m for v in order[facet] if (m := searcher.allowed(wq.Term(FIELDS[facet], v)))} for facet in FACETS
+            facet: {v: m for v in order[facet] if (m := searcher.allowed(wq.Term(FIELDS[facet], v)))} for facet in FACET_NAMES
         }
 
     def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
         """The documents passing every filter (and `allowed`, the filters that are no facet),
         and per facet the counts over the documents that pass the *other* facets' filters."""
-        chosen = {facet: self.searcher.allowed(filters.query(facet)) for facet in FACETS}
+        chosen = {facet: self.searcher.allowed(filters.query(facet)) for facet in FACET_NAMES}
         counts: dict[str, Counter] = {}
-        for facet in FACETS:
+        for facet in FACET_NAMES:
             base = matched & allowed
-            for other in FACETS:
+            for other in FACET_NAMES:
                 if other != facet:
                     base &= chosen[other]
             counts[facet] = Counter({v: n for v, m in self.masks[facet].items() if (n := (base & m).bit_count())})
@@ -106,7 +96,7 @@ class FacetIndex:
     def passing(self, filters: Filters, allowed: int) -> int:
         """The documents every filter allows, whatever the query."""
         out = allowed
-        for facet in FACETS:
+        for facet in FACET_NAMES:
             out &= self.searcher.allowed(filters.query(facet))
         return out
 
@@ -115,7 +105,7 @@ def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Se
     """`{"year": [{"value", "count", "selected"}], …}`: every known value with its count
     (selected values always listed, even at 0), in the corpus's own order for each facet."""
     out = {}
-    for facet in FACETS:
+    for facet in FACET_NAMES:
         chosen = filters.selected(facet)
         values = [v for v in order[facet] if counts[facet].get(v) or v in chosen]
         values += [v for v in chosen if v not in values]

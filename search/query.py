@@ -1,12 +1,7 @@
 """The query language: what a user types, parsed into clauses and filters.
 
-    科创板 上市            both must occur (AND)
-    科创板 OR 科技信贷      either
-    -保险                  must not occur
-    "科技创新中心"          exactly this text
-    科创板上市企业          segmented by jieba: 科创板 + 上市 + 企业, each must occur
-    year:2020 theme:科技金融 district:闵行   filters (short and full district names)
-    section:4.4            only section 4.4 (of every edition)
+The language is written down once, in SYNTAX below: the README's table and the API
+description are made from it (a test holds the README to it).
 
 Every clause matches by substring of the folded text (NFKC, lower case), so a word is found
 inside longer words too (科创 in 科创板). A term typed in traditional characters also looks for
@@ -31,13 +26,25 @@ from report_search.index.normalize import INVISIBLE, fold
 
 from .exact import AndNot, Exact
 from .ranking import UNBROKEN_BONUS
-from .request import BadInput
+from . import params
+from .params import FACET_NAMES, FACETS, MAX_LENGTH, MAX_VALUES, BadInput
 
-MAX_LENGTH = 200
-FILTER_FIELDS = {
-    "year": "year", "theme": "theme", "district": "district", "section": "section",
-    "年份": "year", "主题": "theme", "区": "district", "章节": "section",
-}
+FILTER_FIELDS = {typed: f.name for f in FACETS for typed in (f.name, *f.typed)} | {"section": "section", "章节": "section"}
+SYNTAX = (  # (what you type, what it means)
+    ("科创板 上市", "both must occur (AND)"),
+    ("科创板上市企业", "segmented by jieba: 科创板 + 上市 + 企业, each must occur"),
+    ("长三角 OR 一带一路", "either"),
+    ("-保险", "must not occur"),
+    ('"科技创新中心"', "exactly this text"),
+    ("section:4.4", "only section 4.4 (of every edition)"),
+    ("year:2020 theme:科技金融 district:闵行",
+     "filters (also `--year/--theme/--district`; short or full district names; repeated values count once, "
+     f"at most {MAX_VALUES} per facet, unknown values are dropped — each said in a note)"),
+    ("長三角", "traditional characters also look for the simplified form (OpenCC): 長三角 OR 长三角"),
+    ("科创中心", "the reports' own short and full forms find each other (`corpus/synonyms.toml`): 科创中心 OR 科技创新中心; "
+     "said in the notes, with a link to search only what was typed (`expand=0`); a quoted phrase is never expanded"),
+    ("within=科普", "(a URL parameter) 结果中检索: the second box on the results page adds a term to the current search"),
+)
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -68,6 +75,7 @@ class Query:
     excluded: tuple[Clause, ...] = ()
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # from year:… in the text
     notes: tuple[str, ...] = ()  # how odd input was read
+    synonyms: bool = False  # a term also looks for its synonyms (the page offers to search only what was typed)
 
     @property
     def empty(self) -> bool:
@@ -110,6 +118,7 @@ def parse_all(texts: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...] = ()
         excluded=tuple(c for q in parsed for c in q.excluded),
         filters=filters,
         notes=tuple(n for q in parsed for n in q.notes),
+        synonyms=any(q.synonyms for q in parsed),
     )
 
 
@@ -137,7 +146,7 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
     groups: list[list[Clause]] = []
     excluded: list[Clause] = []
     filters: dict[str, list[str]] = {}
-    pending_or = pending_not = False
+    pending_or = pending_not = expanded = False
     for m in _TOKEN.finditer(text):
         negate, prefix, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
         if quoted is not None and not (len(m.group(0)) > m.group(0).index('"') + 1 and m.group(0).endswith('"')):
@@ -154,7 +163,7 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
             if fold(prefix) in FILTER_FIELDS:
                 notes.append(f"筛选条件不能取反：-{prefix}:，已按文字排除")
             else:
-                notes.append(f"未知的字段 {prefix}:，按文字检索（可用字段：year、theme、district、section）")
+                notes.append(f"未知的字段 {prefix}:，按文字检索（可用字段：{'、'.join([*FACET_NAMES, 'section'])}）")
             raw = f"{prefix}:{raw}" if raw is not None else f"{prefix}:"
         if raw is None:
             continue
@@ -181,6 +190,7 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
                     others = [f for f in group if f != variants[-1].text]
                     variants.extend(c for f in others if (c := _clause(f, phrase=False)) is not None)
                     notes.append(f"同义词一并查找：{variants[-1 - len(others)].text} → {' / '.join(others)}")
+                    expanded = True
                     break
         if negate or pending_not:
             excluded.extend(variants)
@@ -196,7 +206,23 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
         excluded=tuple(excluded),
         filters={k: tuple(v) for k, v in filters.items()},
         notes=tuple(notes),
+        synonyms=expanded,
     )
+
+
+def without_bad_filters(text: str) -> str:
+    """The query text less each filter whose value is malformed (year:abc): what a 400 page's
+    retry link keeps of it, so one typo does not cost the rest of the query."""
+    kept = []
+    for m in _TOKEN.finditer(text):
+        negate, prefix, quoted, bare = m.groups()
+        if prefix and not negate and FILTER_FIELDS.get(fold(prefix)) == "year":
+            try:
+                params.year(quoted if quoted is not None else bare or "")
+            except BadInput:
+                continue
+        kept.append(m.group(0))
+    return " ".join(kept)
 
 
 def tree(query: Query) -> wq.Query:

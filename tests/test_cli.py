@@ -1,23 +1,44 @@
-"""The `report-search` command line, run as a user runs it."""
+"""The `report-search` command line, called in-process as `main([...])` (sqlite-utils' CliRunner
+style); a process is spawned only where the process is what is tested (a closed pipe)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
+
+from report_search.web.cli import main
 
 FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text", "source"]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "report_search.web.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=120
-    )
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_paragraphs_json_lines_have_the_api_fields():
+@pytest.fixture()
+def run(capsys):
+    """`report-search ARGS…` in this process: its exit status and what it printed."""
+
+    def invoke(*args: str) -> Ran:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse and parser.exit end this way
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+
+    return invoke
+
+
+def test_paragraphs_json_lines_have_the_api_fields(run):
     result = run("paragraphs", "--year", "2020", "--section", "4.4", "--json")
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -27,7 +48,7 @@ def test_paragraphs_json_lines_have_the_api_fields():
     assert any("其中上海37家" in r["text"] for r in records)
 
 
-def test_paragraphs_human_readable():
+def test_paragraphs_human_readable(run):
     result = run("paragraphs", "--year", "2019", "--section", "4.1")
     assert result.returncode == 0
     assert "2019-ch4-0055" in result.stdout and "districts: 青浦区" in result.stdout
@@ -43,14 +64,14 @@ def test_paragraphs_human_readable():
         (["nonsense"], "invalid choice"),
     ],
 )
-def test_bad_arguments_get_a_message_not_a_traceback(args, message):
+def test_bad_arguments_get_a_message_not_a_traceback(run, args, message):
     result = run(*args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_corpus_summary():
+def test_corpus_summary(run):
     result = run("corpus")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
@@ -58,16 +79,19 @@ def test_corpus_summary():
     assert any(line.startswith("corpus/2021-ch4.txt") for line in lines)
 
 
-@pytest.fixture(scope="module")
-def built_index(tmp_path_factory) -> str:
-    location = tmp_path_factory.mktemp("cli-index")
-    result = run("build", "--index", str(location), "--quiet")
+def test_build_says_what_it_built(run, tmp_path):
+    result = run("build", "--index", str(tmp_path / "ix"), "--quiet")
     assert result.returncode == 0, result.stderr
     assert "built" in result.stdout and "paragraphs" in result.stdout
-    return str(location)
 
 
-def test_query_json_is_the_api_shape(built_index):
+@pytest.fixture(scope="module")
+def built_index(index_path) -> str:
+    """The session's index location (a build as `report-search build` makes it)."""
+    return str(index_path.parent.parent)
+
+
+def test_query_json_is_the_api_shape(run, built_index):
     result = run("query", "科创板", "--year", "2020", "--theme", "科技金融", "--json", "--index", built_index)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -78,7 +102,7 @@ def test_query_json_is_the_api_shape(built_index):
     assert [row["value"] for row in data["facets"]["year"] if row["selected"]] == [2020]
 
 
-def test_query_human_readable_marks_matches(built_index):
+def test_query_human_readable_marks_matches(run, built_index):
     result = run("query", "零号湾", "--district", "闵行", "--page", "1", "--index", built_index)
     assert result.returncode == 0, result.stderr
     assert "【零号湾】" in result.stdout and "查询理解为：零号湾；district: 闵行区" in result.stdout
@@ -95,18 +119,18 @@ def test_query_human_readable_marks_matches(built_index):
         (["query", "x", "--sort", "random"], "invalid choice"),
     ],
 )
-def test_query_bad_input(built_index, args, message):
+def test_query_bad_input(run, built_index, args, message):
     result = run(*args, "--index", built_index)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_query_without_index_and_no_build_says_what_to_run(tmp_path):
+def test_query_without_index_and_no_build_says_what_to_run(run, tmp_path):
     result = run("query", "科创板", "--no-build", "--index", str(tmp_path / "none"))
     assert result.returncode == 2
     assert "run: report-search build --index" in result.stderr
 
 
-def test_build_into_a_file_is_a_message_not_a_traceback(tmp_path):
+def test_build_into_a_file_is_a_message_not_a_traceback(run, tmp_path):
     target = tmp_path / "a-file"
     target.write_text("x")
     result = run("build", "--index", str(target), "--quiet")
@@ -120,7 +144,13 @@ def test_output_into_a_closed_pipe_is_quiet():
     assert result.stdout.count("\n") == 1 and result.stderr == ""
 
 
-def test_check_parse_is_silent_on_the_bundled_corpus():
+def test_check_parse_is_silent_on_the_bundled_corpus(run):
     # issue 9: every finding on the bundled corpus is fixed or explained in corpus/manifest.toml
     result = run("check-parse")
     assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+def test_index_commands_load_no_web_server():
+    """`report-search query/build/status` start without Flask or waitress: only `serve` needs them."""
+    code = "import sys, report_search.web.cli; print(sorted(m for m in ('flask', 'waitress') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from report_search.search import export as export_module
+from report_search.search import params
 from report_search.search.export import CSV_COLUMNS
 
 
@@ -71,7 +71,7 @@ def test_jsonl_bibtex_and_ris_hold_one_entry_per_hit_with_its_permalink(client):
 
 
 def test_past_the_cap_the_export_stops_and_says_so(client, monkeypatch):
-    monkeypatch.setattr(export_module, "MAX_EXPORT", 30)
+    monkeypatch.setattr(params, "MAX_EXPORT", 30)  # the one definition, read by the export and the page
     response = client.get("/export?q=科技&format=jsonl")
     assert len(response.get_data(as_text=True).splitlines()) == 30
     assert response.headers["X-Export-Count"] == "30" and int(response.headers["X-Export-Total"]) > 30

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from report_search.search.query import MAX_LENGTH, QueryError, parse
+from report_search.search.params import MAX_LENGTH
+from report_search.search.query import QueryError, parse
 
 
 def test_terms_are_anded_and_segmented():

@@ -8,10 +8,11 @@ import unicodedata
 
 import pytest
 
-from report_search.search.facets import FilterError, Filters, resolve
+from report_search.search.facets import Filters, resolve
 from report_search.search.highlight import snippet
 from report_search.search.query import QueryError
-from report_search.search.request import BadInput, SearchRequest
+from report_search.search.params import BadInput, FilterError
+from report_search.search.request import SearchRequest
 
 
 def request(text: str, filters: Filters | None = None, **kw) -> SearchRequest:

@@ -22,9 +22,11 @@ from report_search.index.parse import parse_corpus, unmapped_sections
 from report_search.search.engine import open_engine
 from report_search.search.export import FORMATS, export
 from report_search.search.facets import Filters
-from report_search.search.request import SORTS, BadInput, SearchRequest
+from report_search.search.params import DEFAULT_SORT, FACETS, MAX_PER_PAGE, PER_PAGE, SORTS, BadInput
+from report_search.search.request import SearchRequest
 
-from .server import CHANNEL_TIMEOUT, CONNECTION_LIMIT
+CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
+CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
 
 
 INDEX_HELP = "index location (default: $REPORT_SEARCH_INDEX, var/index in a checkout, else the per-user data folder)"
@@ -154,10 +156,10 @@ def _terminal(snippet_html: str, tty: bool) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    engine = open_engine(_location(args), rebuild=not args.no_build)
-    request = SearchRequest.from_strings(
-        args.text, args.year or (), args.theme or (), args.district or (), args.sort, args.page, args.per_page
+    request = SearchRequest.from_strings(  # bad input is said before any index work
+        args.text, **{f.name: getattr(args, f.name) or () for f in FACETS}, sort=args.sort, page=args.page, per_page=args.per_page
     )
+    engine = open_engine(_location(args), rebuild=not args.no_build)
     if args.format:  # the whole result set, not one page
         chosen = export(engine, request, args.format, lambda pid: f"/p/{pid}")
         sys.stdout.buffer.write(chosen.body)
@@ -189,7 +191,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app  # Flask only for this command: keeps `query` quick to start
 
-    from .server import create
+    from .server import create  # waitress, likewise
 
     app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build})
     app.extensions["report_search"].engine.search("科技")  # warm up jieba and the caches before the first visitor
@@ -240,12 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", parents=[common], help="search from the terminal")
     p.add_argument("text", help='the query, e.g. 科创板 or "科技创新中心" -保险 year:2020')
-    p.add_argument("--year", action="append", help="edition year; repeat for several")
-    p.add_argument("--theme", action="append", help="theme, e.g. 科技金融; repeat for several")
-    p.add_argument("--district", action="append", help="district, full or short name (闵行)")
-    p.add_argument("--sort", choices=SORTS, default="relevance")
+    for facet in FACETS:
+        p.add_argument(f"--{facet.name}", action="append", help=f"{facet.description} Repeat for several.")
+    p.add_argument("--sort", choices=list(SORTS), default=DEFAULT_SORT)
     p.add_argument("--page", default="", help="page number, from 1")
-    p.add_argument("--per-page", default="", help="hits per page, 1–100 (default 10)")
+    p.add_argument("--per-page", default="", help=f"hits per page, 1–{MAX_PER_PAGE} (default {PER_PAGE})")
     p.add_argument("--json", action="store_true", help="the web API's JSON")
     p.add_argument("--format", choices=list(FORMATS), help="export the WHOLE result set (not one page) as CSV, JSONL, BibTeX, RIS or GB/T 7714 text")
     p.add_argument("--index", help=INDEX_HELP)

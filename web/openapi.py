@@ -1,10 +1,14 @@
-"""The OpenAPI 3.1 description of the JSON API (tests check it against real responses)."""
+"""The OpenAPI 3.1 description of the JSON API (tests check it against real responses).
+
+Parameters, defaults and caps are made from the one definition in search/params.py, and the
+query language from search/query.py's SYNTAX, so the description cannot drift from the code."""
 
 from __future__ import annotations
 
-from report_search.search.export import CSV_COLUMNS, FORMATS, MAX_EXPORT
-from report_search.search.request import SORTS
-from report_search.search.query import MAX_LENGTH
+from report_search.search.export import CSV_COLUMNS, FORMATS
+from report_search.search.params import (DEFAULT_SORT, FACETS, MAX_COLLECTED, MAX_EXPORT, MAX_LENGTH, MAX_PER_PAGE, MAX_VALUES,
+                                         PER_EDITION, PER_PAGE, RELATED, SORTS)
+from report_search.search.query import SYNTAX
 
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
 
@@ -42,6 +46,9 @@ _PARAGRAPH_FIELDS = {
     },
 }
 
+_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text",
+                  "source")  # Paragraph.to_json(): a record as the parse made it
+
 _FACET = {
     "type": "array",
     "items": {
@@ -67,18 +74,18 @@ def _array_param(name: str, description: str) -> dict:
 def spec() -> dict:
     error = {"$ref": "#/components/schemas/Error"}
     unavailable = {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}}
+    per_facet = f" Per facet: repeated values count once, at most {MAX_VALUES} are used, unknown values are dropped (each said in `notes`)."
     search_parameters = [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
-         "description": 'Query: terms ANDed, OR, -exclude, "phrase", year:/theme:/district: filters.'},
-        _array_param("year", "Edition year, e.g. 2020. Per facet: repeated values count once, at most 20 are used, unknown values are dropped (each said in `notes`)."),
-        _array_param("theme", "Theme, e.g. 科技金融."),
-        _array_param("district", "District, full or short name (闵行区 / 闵行)."),
-        _array_param("within", "结果中检索: a term searched within the results of q (ANDed, query syntax allowed); its own removable chip on the page."),
+         "description": "The query language: " + "; ".join(f"`{typed}`: {meaning}" for typed, meaning in SYNTAX) + "."},
+        *[_array_param(f.name, f.description + per_facet) for f in FACETS],
+        _array_param("within", f"结果中检索: a term searched within the results of q (ANDed, query syntax allowed); its own removable "
+                               f"chip on the page. At most {MAX_VALUES}."),
         {"name": "expand", "in": "query", "schema": {"type": "string", "enum": ["1", "0"], "default": "1"},
          "description": "1: an unquoted term equal to a form in corpus/synonyms.toml also finds the other forms (said in notes); 0: only what was typed"},
-        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": DEFAULT_SORT}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE}},
     ]
     return {
         "openapi": "3.1.0",
@@ -108,9 +115,7 @@ def spec() -> dict:
                         {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "terms to mark throughout"},
                     ],
                     "responses": {
-                        "200": {"description": "report, title, year, chapter, file, query, matching (paragraphs with a mark), "
-                                               "toc [{section, id, headings [{heading, id}]}], paragraphs [paragraph + html, matches, url]",
-                                "content": {"application/json": {}}},
+                        "200": {"description": "The chapter", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Chapter"}}}},
                         "404": {"description": "Unknown report; the message lists the known ones", "content": {"application/json": {"schema": error}}},
                     },
                 }
@@ -119,15 +124,16 @@ def spec() -> dict:
                 "get": {
                     "summary": "Citations of collected paragraphs, in the order given (JSON twin of /collection)",
                     "parameters": [{"name": "id", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-                                    "style": "form", "explode": True, "description": "paragraph ids; repeat (at most 500)"}],
-                    "responses": {"200": {"description": "items [{id, year, section, text, url, citation, citation_gbt7714, bibtex, ris}] "
-                                                         "and unknown [ids not found]", "content": {"application/json": {}}}},
+                                    "style": "form", "explode": True, "description": f"paragraph ids; repeat (at most {MAX_COLLECTED})"}],
+                    "responses": {"200": {"description": "The citations, and the ids not found",
+                                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Citations"}}}}},
                 }
             },
             "/api/compare": {
                 "get": {
                     "summary": "Compare editions: the same search once per edition (JSON twin of /compare)",
-                    "description": "The year filter is replaced by each edition in turn, oldest first; theme, district and sort stay.",
+                    "description": f"The year filter is replaced by each edition in turn, oldest first; theme, district and sort stay. "
+                                   f"At most {PER_EDITION} hits per edition.",
                     "parameters": [p for p in search_parameters if p["name"] not in ("year", "page", "per_page")],
                     "responses": {
                         "200": {"description": "One entry per edition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comparison"}}}},
@@ -198,7 +204,7 @@ def spec() -> dict:
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
                         "related": {
-                            "type": "array", "maxItems": 5,
+                            "type": "array", "maxItems": RELATED,
                             "description": "paragraphs sharing this one's key terms (Whoosh more_like), other editions first",
                             "items": {"type": "object", "required": ["id", "year", "section", "text", "url"],
                                       "properties": {"id": {"type": "string"}, "year": {"type": "integer"}, "section": {"type": "string"},
@@ -215,7 +221,7 @@ def spec() -> dict:
                         "within": {"type": "array", "items": {"type": "string"}, "description": "terms searched within the results of query"},
                         "filters": {
                             "type": "object",
-                            "properties": {"year": {"type": "array", "items": {"type": "integer"}}, "theme": _STR_LIST, "district": _STR_LIST},
+                            "properties": {f.name: {"type": "array", "items": {"type": "integer" if f.name == "year" else "string"}} for f in FACETS},
                             "additionalProperties": False,
                         },
                         "total": {"type": "integer"},
@@ -239,8 +245,8 @@ def spec() -> dict:
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                         "facets": {
                             "type": "object",
-                            "required": ["year", "theme", "district"],
-                            "properties": {"year": _FACET, "theme": _FACET, "district": _FACET},
+                            "required": [f.name for f in FACETS],
+                            "properties": {f.name: _FACET for f in FACETS},
                             "additionalProperties": False,
                         },
                     },
@@ -262,11 +268,55 @@ def spec() -> dict:
                                     "title": {"type": "string"},
                                     "total": {"type": "integer"},
                                     "url": {"type": "string", "description": "the results page of all of that edition's hits"},
-                                    "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                                    "hits": {"type": "array", "maxItems": PER_EDITION, "items": {"$ref": "#/components/schemas/Hit"}},
                                 },
                             },
                         },
                     },
+                },
+                "Chapter": {
+                    "type": "object",
+                    "required": ["report", "title", "year", "chapter", "file", "query", "matching", "toc", "paragraphs"],
+                    "properties": {
+                        "report": {"type": "string", "examples": ["2020-ch4"]},
+                        "title": {"type": "string"},
+                        "year": {"type": "integer"},
+                        "chapter": {"type": "string"},
+                        "file": {"type": "string"},
+                        "query": {"type": "string"},
+                        "matching": {"type": "integer", "description": "paragraphs holding a match"},
+                        "toc": {"type": "array", "items": {
+                            "type": "object", "required": ["section", "id", "headings"],
+                            "properties": {"section": {"type": "string"}, "id": {"type": "string"},
+                                           "headings": {"type": "array", "items": {
+                                               "type": "object", "required": ["heading", "id"],
+                                               "properties": {"heading": {"type": "string"}, "id": {"type": "string"}},
+                                               "additionalProperties": False}}},
+                            "additionalProperties": False}},
+                        "paragraphs": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["id", "text", "source", "html", "matches", "url"],
+                            "properties": {**{k: v for k, v in _PARAGRAPH_FIELDS.items() if k in _RECORD_FIELDS},
+                                           "html": {"type": "string", "description": "the text, escaped, matches in <mark>"},
+                                           "matches": {"type": "boolean"}, "url": {"type": "string"}},
+                            "additionalProperties": False}},
+                    },
+                    "additionalProperties": False,
+                },
+                "Citations": {
+                    "type": "object",
+                    "required": ["items", "unknown"],
+                    "properties": {
+                        "items": {"type": "array", "maxItems": MAX_COLLECTED, "items": {
+                            "type": "object",
+                            "required": ["id", "year", "section", "text", "url", "citation", "citation_gbt7714", "bibtex", "ris"],
+                            "properties": {"id": {"type": "string"}, "year": {"type": "integer"}, "section": {"type": "string"},
+                                           "text": {"type": "string"}, "url": {"type": "string"}, "citation": {"type": "string"},
+                                           "citation_gbt7714": {"type": "string"}, "bibtex": {"type": "string"}, "ris": {"type": "string"}},
+                            "additionalProperties": False}},
+                        "unknown": {"type": "array", "items": {"type": "string"}, "description": "ids not found"},
+                    },
+                    "additionalProperties": False,
                 },
                 "Health": {
                     "type": "object",

@@ -1,29 +1,25 @@
-"""Reading and checking the search parameters shared by /search and /api/search."""
+"""Reading the search parameters shared by /search, /api/search, /compare and /export, and
+writing them back into links. What the parameters are and their limits: search/params.py."""
 
 from __future__ import annotations
 
-import re
-
 from werkzeug.datastructures import MultiDict
 
-from report_search.search.engine import Results
-from report_search.search.query import MAX_LENGTH
-from report_search.search.request import MAX_VALUES, BadInput, SearchRequest
+from report_search.search.params import DEFAULT_SORT, FACET_NAMES, MAX_LENGTH, MAX_VALUES, PER_PAGE, BadInput
+from report_search.search.query import without_bad_filters
+from report_search.search.request import SearchRequest
+from report_search.search.results import Results
 
-FACET_PARAMS = ("year", "theme", "district")
-_BAD_YEAR = re.compile(r"(?<!\S)(?:year|年份):(?!\d{4}(?:\s|$))\S*", re.IGNORECASE)  # year:abc typed in the query
+SINGLE = ("q", "sort", "page", "per_page", "expand")  # one value each; the others repeat
+REPEATED = ("within", *FACET_NAMES)
+DEFAULTS = {"sort": DEFAULT_SORT, "per_page": PER_PAGE, "page": 1}  # left out of links
 
 
 def read(args: MultiDict) -> SearchRequest:
     """The search request in a query string; bad values raise BadInput (a 400)."""
     return SearchRequest.from_strings(
-        q=args.get("q", ""),
-        **{facet: args.getlist(facet) for facet in FACET_PARAMS},
-        sort=args.get("sort", ""),
-        page=args.get("page", ""),
-        per_page=args.get("per_page", ""),
-        within=args.getlist("within"),
-        expand=args.get("expand", ""),
+        **{name: args.get(name, "") for name in SINGLE},
+        **{name: args.getlist(name) for name in REPEATED},
     )
 
 
@@ -31,10 +27,10 @@ def nearest_valid(args: MultiDict) -> dict:
     """The same search with every bad value dropped, on page 1: where a 400 page points, so a
     typo in one parameter does not cost the rest of the search."""
     kept: MultiDict = MultiDict()
-    for name in ("q", "within", *FACET_PARAMS, "sort", "per_page", "expand"):
-        for value in args.getlist(name)[: 1 if name in ("q", "sort", "per_page", "expand") else MAX_VALUES]:
+    for name in ("q", "within", *FACET_NAMES, "sort", "per_page", "expand"):
+        for value in args.getlist(name)[: 1 if name in SINGLE else MAX_VALUES]:
             value = value[:MAX_LENGTH] if name == "q" else value
-            value = _BAD_YEAR.sub("", value).strip() if name in ("q", "within") else value
+            value = without_bad_filters(value) if name in ("q", "within") else value
             trial = kept.copy()
             trial.add(name, value)
             try:
@@ -51,15 +47,13 @@ def url_args(results: Results, **changes) -> dict:
         "q": results.query or None,
         "within": list(results.within) or None,
         "expand": None if results.expanded else "0",
-        "year": list(results.filters.year) or None,
-        "theme": list(results.filters.theme) or None,
-        "district": list(results.filters.district) or None,
-        "sort": results.sort if results.sort != "relevance" else None,
-        "per_page": results.per_page if results.per_page != 10 else None,
-        "page": results.page if results.page != 1 else None,
+        **{facet: list(results.filters.selected(facet)) or None for facet in FACET_NAMES},
+        "sort": results.sort,
+        "per_page": results.per_page,
+        "page": results.page,
     }
     current.update(changes)
-    return {k: v for k, v in current.items() if v not in (None, [], "")}
+    return {k: v for k, v in current.items() if v not in (None, [], "") and v != DEFAULTS.get(k)}
 
 
 def toggled(values: tuple, value) -> list:

@@ -18,8 +18,6 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.task import ErrorTask
 
-CONNECTION_LIMIT = 500  # waitress's 100 let 100 idle sockets lock everyone out
-CHANNEL_TIMEOUT = 20  # seconds an idle connection is kept (waitress: 120)
 LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -85,8 +83,7 @@ class _EveryFewSeconds(logging.Filter):
         return True
 
 
-def create(app, host: str, port: int, threads: int, connection_limit: int = CONNECTION_LIMIT,
-           channel_timeout: int = CHANNEL_TIMEOUT):
+def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int):
     """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connection_limit + threads + 64  # sockets + index files + logs
