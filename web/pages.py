@@ -9,14 +9,16 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
 from report_search.search.citation import citation, gbt7714
-from report_search.search.highlight import highlight
-from report_search.search.query import parse
+from report_search.search.highlight import highlight, typed_needles
 from report_search.search import export as export_formats
-from report_search.search.engine import Results
-from report_search.search.request import SORT_LABELS, SORTS, BadInput, SearchRequest
+from report_search.search.results import Results
+from report_search.search.zero_results import explain
+from report_search.search import params
+from report_search.search.params import FACET_NAMES, PER_PAGE_CHOICES, SORTS, BadInput
+from report_search.search.request import SearchRequest
 
 from .engines import engine
-from .api import chapter_json, collected, compare_json, paragraph_json, permalink_url
+from .data import chapter_json, collected, compare_json, paragraph_json, permalink_url
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -37,15 +39,11 @@ def home():
     )
 
 
-PER_PAGE_CHOICES = (10, 20, 50)
-SYNONYM_NOTE = "同义词一并查找"
-
-
 @pages.get("/search")
 def search():
     e = engine()
     results = e.search(read(request.args))
-    chips = [(facet, value) for facet in ("year", "theme", "district") for value in results.filters.selected(facet)]
+    chips = [(facet, value) for facet in FACET_NAMES for value in results.filters.selected(facet)]
     kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
         "search.html",
@@ -53,17 +51,17 @@ def search():
         chips=chips,
         keep={k: v if isinstance(v, list) else [v] for k, v in kept.items()},
         per_page_choices=PER_PAGE_CHOICES,
-        synonyms_used=any(n.startswith(SYNONYM_NOTE) for n in results.notes),
+        synonyms_used=results.parsed.synonyms,
         key_terms=e.key_terms(results),
         help=_zero_help(results) if not results.total and results.parsed.groups else None,
-        sorts=[(s, SORT_LABELS[s]) for s in SORTS],
+        sorts=list(SORTS.items()),
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
         toggle=lambda facet, value: url_for(
             "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
         api_link=url_for("api.search", **url_args(results)),
         export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
-        export_cap=export_formats.MAX_EXPORT,
+        export_cap=params.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
         cite=lambda p: citation(p, permalink_url(p.id)),
         year_chart=_year_chart(results.facets["year"]),
@@ -142,10 +140,7 @@ def paragraph(pid: str):
         abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
     p = engine().paragraph(pid)
     raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
-    try:
-        needles = parse(q).needles
-    except BadInput:
-        needles = []
+    needles = typed_needles(q)
     return render_template(
         "paragraph.html",
         p=p,
@@ -168,30 +163,17 @@ def _attachment(stem: str, extension: str) -> str:
 
 
 def _zero_help(results: Results) -> dict:
-    """For a search that found nothing: how many paragraphs each term finds alone (within the
-    same filters), and the query without the terms that find nothing — so a person sees which
-    word is the problem instead of a generic "use fewer words"."""
-    e, query = engine(), results.parsed
-    if len(query.groups) > 1:
-        texts = [" OR ".join(f'"{c.text}"' if c.phrase else c.text for c in group) for group in query.groups]
-        segmented = False
-    elif len(query.groups[0]) == 1 and len(query.groups[0][0].parts) > 1:
-        texts, segmented = list(query.groups[0][0].parts), True  # one term, cut by jieba: its words
-    else:
-        return {"terms": [], "segmented": False, "without": None}
-    excluded = [f"-{c.text}" for c in query.excluded]
+    """The zero-results help (search/zero_results.py) with a link for each term and the shorter query."""
+    found = explain(engine(), results)
 
-    def count(text: str) -> int:
-        return e.search(SearchRequest(text, results.filters.year, results.filters.theme, results.filters.district, per_page=1)).total
+    def link(q: str) -> str:
+        return url_for("pages.search", **url_args(results, q=q, page=None))
 
-    terms = [(text, count(text), url_for("pages.search", **url_args(results, q=text, page=None))) for text in texts]
-    found = [text for text, n, _ in terms if n]
-    without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented else None
     return {
-        "terms": terms,
-        "segmented": segmented,
-        "without": without,
-        "without_url": url_for("pages.search", **url_args(results, q=without, page=None)) if without else None,
+        "terms": [(text, n, link(text)) for text, n in found.terms],
+        "segmented": found.segmented,
+        "without": found.without,
+        "without_url": link(found.without) if found.without else None,
     }
 
 

@@ -1,0 +1,106 @@
+"""What each page shows, built once as a dict: the HTML page (pages.py) renders it and its
+JSON twin (api.py) returns it, so the two never differ (Datasette's one-source rendering)."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from report_search.search.citation import citation, gbt7714
+from report_search.search.compare import compare
+from report_search.search.highlight import highlight, typed_needles
+from report_search.search.params import MAX_COLLECTED
+from report_search.search.results import Hit
+
+from .engines import engine
+from .params import read, url_args
+
+
+def permalink_url(pid: str) -> str:
+    """A paragraph's absolute permalink: what every citation this site gives ends with."""
+    return url_for("pages.paragraph", pid=pid, _external=True)
+
+
+def paragraph_json(pid: str, q: str = "") -> dict | None:
+    """One paragraph as a hit object (the whole text highlighted for `q`), plus its place in
+    the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to five
+    `related` paragraphs (sharing its key terms, other editions first)."""
+    e = engine()
+    p = e.paragraph(pid)
+    if p is None:
+        return None
+    before, after = e.neighbours(pid)
+    needles = typed_needles(q)
+    data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
+    data.update(
+        number=p.number,
+        citation=citation(p, absolute := permalink_url(p.id)),
+        citation_gbt7714=gbt7714(p, absolute),
+        prev=before.id if before else None,
+        next=after.id if after else None,
+        related=[
+            {"id": r.id, "year": r.year, "section": r.section, "text": r.text, "url": url_for("pages.paragraph", pid=r.id)}
+            for r in e.related(pid)
+        ],
+    )
+    return data
+
+
+def compare_json(request_args) -> dict:
+    """`{"query", "filters", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition first."""
+    asked = read(request_args)
+    editions = compare(engine(), asked)
+    return {
+        "query": asked.q,
+        "filters": {"theme": list(asked.theme), "district": list(asked.district)},
+        "years": [
+            {
+                "year": e.year,
+                "title": e.title,
+                "total": e.results.total,
+                "url": url_for("pages.search", **url_args(e.results, page=None, per_page=None)),
+                "hits": [h.to_json() for h in e.results.hits],
+            }
+            for e in editions
+        ],
+    }
+
+
+def chapter_json(slug: str, q: str = "") -> dict | None:
+    """A whole report file as a readable document: its sections and sub-headings (the table of
+    contents) and every paragraph, highlighted for `q`, with how many of them match."""
+    e = engine()
+    report = next((r for r in e.corpus.reports if r.slug == slug), None)
+    if report is None:
+        return None
+    needles = typed_needles(q)
+    paragraphs = e.chapter(slug)
+    entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
+    for p in paragraphs:
+        entry = entries.setdefault(p.section, {"section": p.section or "导语", "id": p.id, "headings": []})
+        if p.heading and p.heading not in [h["heading"] for h in entry["headings"]]:
+            entry["headings"].append({"heading": p.heading, "id": p.id})
+    toc = list(entries.values())
+    items = []
+    for p in paragraphs:
+        html = highlight(p.text, needles)
+        items.append(dict(p.to_json(), html=html, matches="<mark>" in html, url=url_for("pages.paragraph", pid=p.id, q=q or None)))
+    return {
+        "report": slug,
+        "title": report.title,
+        "year": report.year,
+        "chapter": report.chapter_label,
+        "file": report.file,
+        "query": q,
+        "matching": sum(item["matches"] for item in items),
+        "toc": toc,
+        "paragraphs": items,
+    }
+
+
+def collected(ids: list[str]) -> tuple[list[Hit], list[str]]:
+    """The paragraphs of a 引用清单 in its order (repeats once), and the ids that are unknown."""
+    e = engine()
+    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))[:MAX_COLLECTED]
+    found = {i: e.paragraph(i) for i in wanted}
+    hits = [Hit(p, 0.0, highlight(p.text, [])) for p in found.values() if p is not None]
+    return hits, [i for i, p in found.items() if p is None]
