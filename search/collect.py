@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import operator
 
-from whoosh import collectors, sorting
+from whoosh import collectors, searching, sorting
 
 from . import bitset
 
@@ -95,5 +95,7 @@ class FacetedTopCollector(collectors.Collector):
     def count(self) -> int:
         return self.matched.bit_count()
 
-    def results(self):
-        return self._results(self.items)
+    def results(self) -> searching.Results:
+        found = searching.Results(self.top_searcher, self.q, self.items, runtime=self.runtime)
+        found.collector = self
+        return found

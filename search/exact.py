@@ -19,18 +19,74 @@ from whoosh.query import compound, qcore
 from report_search.index.analysis import gram_keys
 
 
-class ExactMatcher(matching.ListMatcher):
-    """Whoosh's list matcher, skipping by bisection: a candidate list can be long and an
-    intersection skips through it many times."""
+class ExactMatcher(matching.Matcher):
+    """The documents holding one string, as a sorted array: a leaf on Whoosh's public Matcher
+    interface (no list-matcher internals), skipping by bisection, since an intersection skips
+    through a long candidate list many times."""
 
-    def skip_to(self, id):  # noqa: A002 (Whoosh API)
+    def __init__(self, docs, scorer: scoring.BaseScorer, term: tuple[str, str], position: int = 0) -> None:
+        self.docs, self.leaf_scorer, self.leaf_term, self.position = docs, scorer, term, position
+
+    def is_active(self) -> bool:
+        return self.position < len(self.docs)
+
+    def reset(self) -> None:
+        self.position = 0
+
+    def id(self) -> int:
+        return self.docs[self.position]
+
+    def next(self) -> None:
         if not self.is_active():
             raise matching.ReadTooFar
-        if id > self._ids[self._i]:
-            self._i = bisect_left(self._ids, id, self._i)
+        self.position += 1
 
-    def copy(self):
-        return self.__class__(self._ids, scorer=self._scorer, position=self._i, all_weights=self._all_weights, term=self._term)
+    def skip_to(self, id) -> None:  # noqa: A002 (Whoosh API)
+        if not self.is_active():
+            raise matching.ReadTooFar
+        if id > self.docs[self.position]:
+            self.position = bisect_left(self.docs, id, self.position)
+
+    def all_ids(self):
+        return iter(self.docs[self.position :])
+
+    def copy(self) -> ExactMatcher:
+        return ExactMatcher(self.docs, self.leaf_scorer, self.leaf_term, self.position)
+
+    def replace(self, minquality=0):
+        if not self.is_active() or (minquality and self.max_quality() < minquality):
+            return matching.NullMatcher()
+        return self
+
+    def term(self) -> tuple[str, str]:
+        return self.leaf_term
+
+    def supports(self, astype) -> bool:
+        return False  # no positions or frequencies: the scorer counts occurrences in the stored text
+
+    def weight(self) -> float:
+        return 1.0
+
+    def value(self) -> str:
+        return ""
+
+    def score(self) -> float:
+        return self.leaf_scorer.score(self)
+
+    def supports_block_quality(self) -> bool:
+        return self.leaf_scorer.supports_block_quality()
+
+    def max_quality(self) -> float:
+        return self.leaf_scorer.max_quality()
+
+    def block_quality(self) -> float:
+        return self.leaf_scorer.block_quality(self)
+
+    def skip_to_quality(self, minquality) -> int:
+        skipped = 0  # one block: every remaining document has the list's quality
+        while self.is_active() and self.block_quality() <= minquality:
+            self.position, skipped = len(self.docs), skipped + 1
+        return skipped
 
 
 class Exact(qcore.Query):
@@ -81,7 +137,7 @@ class Exact(qcore.Query):
         ids = searcher.containing(self.text)
         if not ids:
             return matching.NullMatcher()
-        return ExactMatcher(ids, scorer=self.scorer(searcher), term=("text", self.text))
+        return ExactMatcher(ids, self.scorer(searcher), ("text", self.text))
 
 
 class ConstantScorer(scoring.BaseScorer):
@@ -109,14 +165,26 @@ class ConstantScorer(scoring.BaseScorer):
 
 
 class AndNotMatcher(matching.AndNotMatcher):
-    """Whoosh's AndNotMatcher, mended: on creation it only steps past an excluded first
-    document when both sides start on the same one, so a positive first document whose
-    exclusion sorts after an earlier excluded one came back (AndNotMatcher([1,2,3], [0,1,3])
-    gave [1, 2]). Here the first match is found as every later one is."""
+    """Whoosh's AndNotMatcher, mended through its public methods: on creation it only steps
+    past an excluded first document when both sides start on the same one, so a positive first
+    document whose exclusion sorts after an earlier excluded one came back
+    (AndNotMatcher([1,2,3], [0,1,3]) gave [1, 2]). Here the excluded side is moved to the first
+    positive document, and a match there is stepped past as every later one is."""
 
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
+    def __init__(self, a, b) -> None:
+        super().__init__(a, b)
+        self._skip_excluded_start()
+
+    def reset(self) -> None:
+        super().reset()
+        self._skip_excluded_start()
+
+    def _skip_excluded_start(self) -> None:
+        positive, excluded = self.children()
+        if positive.is_active() and excluded.is_active():
+            excluded.skip_to(positive.id())
+            if excluded.is_active() and excluded.id() == positive.id():
+                self.next()
 
 
 class AndNot(compound.AndNot):
