@@ -256,7 +256,7 @@ def _chapter_line(block: Block, report: Report) -> bool:
     return not section_key(rest) or section_key(rest) == section_key(report.chapter_title)
 
 
-def assign_roles(blocks: list[Block], report: Report, corpus: Corpus) -> dict[str, str]:
+def assign_roles(blocks: list[Block], report: Report) -> dict[str, str]:
     """Set each block's role; returns section number (or title) -> full section name."""
     sections: dict[str, str] = {}
     seen_section = False
@@ -835,7 +835,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     """All paragraphs of one report file, in document order."""
     lines = read_lines(report)
     blocks = split_blocks(lines)
-    sections = assign_roles(blocks, report, corpus)
+    sections = assign_roles(blocks, report)
     assign_sections(blocks, report, sections)
     mark_labels(blocks, report, corpus)
     _mark_timeline(blocks)
