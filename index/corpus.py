@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .layout import DEFAULT_LAYOUT, Layout
+
 # The folder holding index/, search/, web/ and corpus/: the checkout, or report_search/ in
 # site-packages, where the corpus is installed as package data beside the code.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +64,7 @@ class Report:
     spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
     explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
+    layout: Layout = DEFAULT_LAYOUT  # the parse's thresholds, with the entry's [report.layout] overrides
 
     @cached_property
     def lines(self) -> list[str]:

@@ -12,7 +12,8 @@ The pipeline, each step a function below:
                short label lines (lists, figures, timelines), dated bullet lists;
   6. records — an Assembly walks the blocks, one method per kind, a layout strategy
                (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
-The layout thresholds are named in one block below.
+Every layout threshold is a field of `Layout` (index/layout.py), which a report's manifest entry
+may override; each step receives the report's Layout.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
+from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, letter_spaced, markdown_heading
 from .corpus import Corpus, Report, load_corpus, nfkc, section_key
+from .layout import DEFAULT_LAYOUT, Layout
 from .paragraph import Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
@@ -40,25 +42,6 @@ _DATE_END = re.compile(r"(?<![\d.])\d{1,2}月$")  # …直播地点之一4月
 DANGLING = "的和与及在对由将把为从向"  # a line ending on one of these stops mid-phrase
 _WANTS_DATE = ("截至", "于", "在", "至", "从", "自", "到", "年")
 _DATE_ONLY = re.compile(r"^\d{1,2}月$")
-
-# Layout thresholds, read off the five bundled files; every magic number of the parse is here.
-HEADING_MAX = 30  # a sub-heading is at most this many characters
-SHORT_MAX = 26  # a "short" block: a word of a map, figure or label run
-LEAD_MIN, LEAD_RATIO = 20, 1.6  # a title glued above prose: the prose line is this long and this much longer
-TWO_LINE_HEADING = 14  # a heading set on two lines has a first line shorter than this (not a full line)
-COLUMN_P90 = 60  # a file whose 90th-percentile line is at most this long is set at a column width …
-COLUMN_WRAP = 15  # … and wraps any line this long; other files (one line per paragraph) …
-LINE_WRAP = 60  # … wrap only lines this long
-WRAP_RATIO = 0.75  # a title-like line this wide relative to the wrapped line above is its next line
-FULL_RATIO = 0.9  # a last line this wide relative to its block's widest was cut mid-sentence
-MAX_INTERPOSED = 3  # headings, captions or labels placed inside one paragraph, at most
-FIGURE_MIN = 20  # a label run this long, mostly words without figures, is a map or word cloud …
-FIGURE_DIGITS = 0.25  # … when fewer than this share of its labels hold a number
-MIN_RUN = 3  # short blocks in a row that make a label run (a figure or word list)
-WIDE_GAP = 3  # blank lines that part the entries of a list set as a table (2021's 院士: name | institution)
-ENTRY_MAX = 50  # an entry's piece is at most this long
-MIN_TIMELINE = 3  # dated lines in a row that make a timeline
-CAPTION_MIN = 6  # a letter-spaced caption (上 海 天 文 馆 …) has at least this many characters
 
 
 @dataclass
@@ -86,21 +69,22 @@ class Block:
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
     spliced: bool = False  # put into its section by a manifest `spliced` note
     separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
+    layout: Layout = field(default=DEFAULT_LAYOUT, repr=False)  # the report's, by which its lines are joined
 
     @property
     def text(self) -> str:
         if self.pieces and self.separate:
             return " ".join(self.pieces)
         if self.pieces:
-            return join_pieces(self.pieces, self.widths)
+            return join_pieces(self.pieces, self.widths, self.layout)
         if self.role == "heading":  # a title wrapped over two lines, or set vertically
-            return join_pieces(["".join(line.text for line in self.lines)])
+            return join_pieces(["".join(line.text for line in self.lines)], layout=self.layout)
         items: list[list[Line]] = []  # list items (each `- ` line starts one), else one item
         for line in self.lines:
             if not items or is_bullet(line.raw):
                 items.append([])
             items[-1].append(line)
-        return " ".join(join_lines(item) for item in items)
+        return " ".join(join_lines(item, self.layout) for item in items)
 
     @property
     def first(self) -> int:
@@ -116,13 +100,12 @@ class Block:
         return self.lines[self.borrowed].no
 
 
-def _spaced(raw: str) -> bool:
+def _spaced(raw: str, layout: Layout) -> bool:
     """Set letter-spaced (端 化 、集 群): a line of justified prose in a narrow column."""
-    tokens = raw.split()
-    return len(tokens) >= 4 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens)
+    return letter_spaced(raw.split(), min_tokens=layout.spaced_tokens, share=layout.wrap_spaced_share, most=layout.letter_max)
 
 
-def join_lines(lines: list[Line]) -> str:
+def join_lines(lines: list[Line], layout: Layout) -> str:
     """The cleaned lines of one block as one text. A line as wide as the block's widest runs
     straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
     服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
@@ -131,7 +114,7 @@ def join_lines(lines: list[Line]) -> str:
     if len(lines) == 1:
         return texts[0]
     widths = [display_width(line.raw) for line in lines]
-    full = WRAP_RATIO * max(widths)
+    full = layout.wrap_ratio * max(widths)
     out = last = ""
     for i, text in enumerate(texts):
         if not text:
@@ -139,9 +122,9 @@ def join_lines(lines: list[Line]) -> str:
         if out:
             prev = lines[i - 1]
             cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
-                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw) or _spaced(lines[i].raw) or _word_crosses(out, text)
+                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw, layout) or _spaced(lines[i].raw, layout) or _word_crosses(out, text)
             )
-            out += text if cut else join_pieces([last, text])[len(last):]
+            out += text if cut else join_pieces([last, text], layout=layout)[len(last):]
         else:
             out = text
         last = text
@@ -151,20 +134,21 @@ def join_lines(lines: list[Line]) -> str:
 # 1. lines ---------------------------------------------------------------------------------
 
 
-def read_lines(report: Report) -> list[Line | None]:
+def read_lines(report: Report, layout: Layout) -> list[Line | None]:
     """Source lines with blanks and page furniture as None (kept, so numbering stays true)."""
     raws = report.lines
     furniture = {i for i, raw in enumerate(raws) if _RUNNING_HEADER.match(raw)}
+    reach = layout.page_number_reach
     for i in list(furniture):
-        for j in (i - 1, i - 2, i + 1, i + 2):  # the page number next to its running header
-            if 0 <= j < len(raws) and _PAGE_NUMBER.match(raws[j]):
+        for j in range(i - reach, i + reach + 1):  # the page number next to its running header
+            if j != i and 0 <= j < len(raws) and _PAGE_NUMBER.match(raws[j]):
                 furniture.add(j)
     lines: list[Line | None] = []
     for i, raw in enumerate(raws):
         if i in furniture or is_blank(raw) or is_separator(raw):
             lines.append(None)
         else:
-            lines.append(Line(i + 1, raw, clean_line(raw)))
+            lines.append(Line(i + 1, raw, clean_line(raw, layout)))
     return lines
 
 
@@ -175,7 +159,7 @@ def _starts_box(raw: str) -> bool:
     return raw[:1] in (" ", "\u3000")
 
 
-def split_blocks(lines: list[Line | None]) -> list[Block]:
+def split_blocks(lines: list[Line | None], layout: Layout) -> list[Block]:
     blocks: list[Block] = []
     current: list[Line] = []
     gap = 0
@@ -183,7 +167,7 @@ def split_blocks(lines: list[Line | None]) -> list[Block]:
     def close() -> None:
         nonlocal current, gap
         if current:
-            blocks.append(Block(current, gap, _starts_box(current[0].raw)))
+            blocks.append(Block(current, gap, _starts_box(current[0].raw), layout=layout))
             gap = 0
         current = []
 
@@ -195,37 +179,37 @@ def split_blocks(lines: list[Line | None]) -> list[Block]:
         if current and (
             _starts_box(line.raw)
             or _SECTION.match(line.raw)
-            or markdown_heading(line.raw)
-            or markdown_heading(current[-1].raw)
+            or markdown_heading(line.raw, layout)
+            or markdown_heading(current[-1].raw, layout)
             or (is_bullet(line.raw) and not is_bullet(current[-1].raw))
         ):
             close()
         if line.text:
             current.append(line)
     close()
-    return [piece for block in blocks for piece in _split_leading_heading(block)]
+    return [piece for block in blocks for piece in _split_leading_heading(block, layout)]
 
 
-def _split_leading_heading(block: Block) -> list[Block]:
+def _split_leading_heading(block: Block, layout: Layout) -> list[Block]:
     """A short title line glued to the prose under it becomes a block of its own."""
     if len(block.lines) >= 2 and not _SECTION.match(block.lines[0].raw):
         head, second = block.lines[0].text, block.lines[1].text
-        if _heading_text(head) and len(second) >= LEAD_MIN and len(second) >= LEAD_RATIO * len(head):
-            return [Block(block.lines[:1], block.gap, block.indented), Block(block.lines[1:], 0, False)]
+        if _heading_text(head, layout) and len(second) >= layout.lead_min and len(second) >= layout.lead_ratio * len(head):
+            return [replace(block, lines=block.lines[:1]), replace(block, lines=block.lines[1:], gap=0, indented=False)]
     return [block]
 
 
 # 3. roles ---------------------------------------------------------------------------------
 
 
-def _heading_text(text: str) -> bool:
+def _heading_text(text: str, layout: Layout) -> bool:
     """Short, unfinished-sentence-free, not a statistic: reads as a title."""
     return (
-        0 < len(text) <= HEADING_MAX
+        0 < len(text) <= layout.heading_max
         and text[-1] not in TERMINAL + "，、：:,(（“"
         and text[0] not in "(（"
         and "。" not in text
-        and sum(ch.isdigit() for ch in _YEAR.sub("", _QUOTED.sub("", text))) <= 2
+        and sum(ch.isdigit() for ch in _YEAR.sub("", _QUOTED.sub("", text))) <= layout.heading_digits
         and any(is_cjk(ch) for ch in text)
     )
 
@@ -243,11 +227,11 @@ def _unbalanced(text: str) -> bool:
     return depth > 0
 
 
-def _is_heading(block: Block) -> bool:
+def _is_heading(block: Block, layout: Layout) -> bool:
     raw = "".join(line.raw for line in block.lines)
-    vertical = all(len(line.text) <= 2 for line in block.lines)  # 仪器\n共享\n服务
-    two_short = len(block.lines) == 2 and len(block.lines[0].text) < TWO_LINE_HEADING  # not a wrapped full line
-    return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
+    vertical = all(len(line.text) <= layout.vertical_max for line in block.lines)  # 仪器\n共享\n服务
+    two_short = len(block.lines) == 2 and len(block.lines[0].text) < layout.two_line_heading  # not a wrapped full line
+    return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text, layout) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
 
 
 def _chapter_line(block: Block, report: Report) -> bool:
@@ -256,19 +240,19 @@ def _chapter_line(block: Block, report: Report) -> bool:
     return not section_key(rest) or section_key(rest) == section_key(report.chapter_title)
 
 
-def assign_roles(blocks: list[Block], report: Report) -> dict[str, str]:
+def assign_roles(blocks: list[Block], report: Report, layout: Layout) -> dict[str, str]:
     """Set each block's role; returns section number (or title) -> full section name."""
     sections: dict[str, str] = {}
     seen_section = False
     for block in blocks:
         first = block.lines[0]
-        md = markdown_heading(first.raw)
+        md = markdown_heading(first.raw, layout)
         m = _SECTION.match(first.raw)
         if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
             block.role = "chapter"
         elif m and (m.group(2) or len(block.lines) > 1):
-            title = clean_line(m.group(2) or "") or join_pieces([line.text for line in block.lines[1:]])
-            if len(title) <= HEADING_MAX:
+            title = clean_line(m.group(2) or "", layout) or join_pieces([line.text for line in block.lines[1:]], layout=layout)
+            if len(title) <= layout.heading_max:
                 block.role, block.section = "section", f"{m.group(1)} {title}"
                 sections[m.group(1)] = block.section
                 seen_section = True
@@ -282,12 +266,12 @@ def assign_roles(blocks: list[Block], report: Report) -> dict[str, str]:
             block.role = "table"
         elif is_bullet(first.raw):
             block.role = "list"
-        elif _is_heading(block):
+        elif _is_heading(block, layout):
             block.role, block.marked = "heading", bool(_HEADING_MARK.match(first.raw))
         if block.role in ("heading", "prose") and not block.marked:
             if _is_debris(block):
                 block.role = "debris"
-            elif _is_caption(block, report):
+            elif _is_caption(block, report, layout):
                 block.role = "caption"
     return sections
 
@@ -299,25 +283,26 @@ def _is_debris(block: Block) -> bool:
     return len(block.lines) == 1 and bool(_DEBRIS.match(block.lines[0].text))
 
 
-def _letter_spaced(raw: str) -> bool:
-    tokens = raw.split()
-    return len(tokens) >= CAPTION_MIN and all(len(t) == 1 and is_cjk(t) for t in tokens)
+def _letter_spaced(raw: str, layout: Layout) -> bool:
+    """Every token a lone Chinese character, and enough of them: stricter than `_spaced`, as a
+    sub-heading's wrapped line (公 园 建 设，强 化 …) is letter-spaced but no caption."""
+    return letter_spaced(raw.split(), min_tokens=layout.caption_min, share=1.0, most=1, cjk=True)
 
 
-def _is_caption(block: Block, report: Report) -> bool:
+def _is_caption(block: Block, report: Report, layout: Layout) -> bool:
     """A photo caption: listed in the manifest, or a lone title set letter-spaced (上 海 天 文 馆
     完 成 首 次 亮 灯), which the reports do for captions and never for sub-headings."""
     text = nfkc(block.text).replace(" ", "")
     if text in report.captions:
         return True
-    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw)
+    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw, layout)
 
 
 def _dated(text: str) -> bool:
     return bool(_DATE_START.match(text) or _DATE_END.search(text))
 
 
-def _mark_timeline(blocks: list[Block]) -> None:
+def _mark_timeline(blocks: list[Block], layout: Layout) -> None:
     """Runs of one-line events each starting or ending with its month (2019's introduction:
     长三角科技资源共享服务平台开通启动4月 … 12月 中以（上海）创新园开园) are one record each."""
     i = 0
@@ -332,7 +317,7 @@ def _mark_timeline(blocks: list[Block]) -> None:
             and _DATE_END.sub("", _DATE_START.sub("", blocks[j].text)).strip()  # an event, not a date alone
         ):
             j += 1
-        if j - i >= MIN_TIMELINE:
+        if j - i >= layout.min_timeline:
             for block in blocks[i:j]:
                 block.role = "event"
         i = max(j, i + 1)
@@ -357,7 +342,7 @@ def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str
                     block.section, block.spliced = sections[number], True
 
 
-def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
+def mark_labels(blocks: list[Block], report: Report, corpus: Corpus, layout: Layout) -> None:
     """District labels, in the sections the manifest says carry them.
 
     A lone area name (东方美谷) inside a run of short lines is a word of a map or word list,
@@ -366,8 +351,8 @@ def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
         position = report.labels.get(block.section.split(" ")[0]) if block.section else None
         if not position or block.role not in ("heading", "prose"):
             continue
-        in_run = 0 < i < len(blocks) - 1 and _short(blocks[i - 1]) and _short(blocks[i + 1])
-        names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run)
+        in_run = 0 < i < len(blocks) - 1 and _short(blocks[i - 1], layout) and _short(blocks[i + 1], layout)
+        names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run, layout=layout)
         if names:
             block.role, block.districts = "label", names
         elif position == "before" and block.role == "heading" and districts_named(block.text, corpus):
@@ -377,13 +362,13 @@ def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
 # 5. merges --------------------------------------------------------------------------------
 
 
-def wrap_width(lines: list[Line | None]) -> int:
+def wrap_width(lines: list[Line | None], layout: Layout) -> int:
     """Shortest line that may have been wrapped. Files set at a column width (2017, 2019: nine
     lines in ten under 60 characters) wrap anywhere; files with one line per paragraph (2020,
     2021) break only long lines, so a short statistic line is never glued to the next one."""
-    lengths = sorted(len(line.text) for line in lines if line and len(line.text) > 3)
-    p90 = lengths[int(0.9 * len(lengths))] if lengths else 0
-    return COLUMN_WRAP if p90 <= COLUMN_P90 else LINE_WRAP
+    lengths = sorted(len(line.text) for line in lines if line and len(line.text) > layout.column_skip)
+    measure = lengths[int(layout.column_quantile * len(lengths))] if lengths else 0
+    return layout.column_wrap if measure <= layout.column_max else layout.line_wrap
 
 
 def _cut_mid_sentence(block: Block, min_width: int) -> bool:
@@ -392,13 +377,13 @@ def _cut_mid_sentence(block: Block, min_width: int) -> bool:
     return last[-1] not in TERMINAL + "：:" and (len(last) >= min_width or last[-1] in "，、")
 
 
-def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
+def _runs_on(prev: Block, block: Block, min_width: int, layout: Layout) -> bool:
     """Is `block` the next line of the paragraph `prev`, broken off by one blank line?"""
     return (
         prev.role in ("prose", "heading")
         and block.role in ("prose", "heading")
         and not block.marked
-        and block.gap == 1
+        and block.gap == layout.wrap_gap
         and not block.indented
         and block.section == prev.section
         and (
@@ -417,20 +402,20 @@ def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
             block.role == "prose"
             or _unbalanced(prev.text)
             or _unbalanced(block.text)
-            or len(block.text) <= 3
-            or _narrow_column_line(prev, block)
+            or len(block.text) <= layout.tail_max
+            or _narrow_column_line(prev, block, layout)
             or _word_crosses(prev.lines[-1].text, block.lines[0].text)  # 直播视 | 频浏览
         )
     )
 
 
-def _narrow_column_line(prev: Block, block: Block) -> bool:
+def _narrow_column_line(prev: Block, block: Block, layout: Layout) -> bool:
     """A title-like line as wide as the line above it, in prose set one line per block (a
     narrow double-spaced column: 际科技艺术展演再次成为全国科技), is that prose's next line."""
     return (
         (prev.tail or len(prev.lines)) == 1
         and (any(ch in prev.text for ch in "。；") or prev.lines[-1].text[-1] in DANGLING)
-        and len(block.text) >= WRAP_RATIO * len(prev.lines[-1].text)
+        and len(block.text) >= layout.wrap_ratio * len(prev.lines[-1].text)
     )
 
 
@@ -438,7 +423,7 @@ def _interposable(block: Block, section: str) -> bool:
     return block.section == section and block.role in ("heading", "caption", "debris") and not block.marked
 
 
-def _continues(prev: Block, block: Block, after: Block | None, min_width: int) -> bool:
+def _continues(prev: Block, block: Block, after: Block | None, min_width: int, layout: Layout) -> bool:
     """Is `block`, found past interposed titles, the rest of the paragraph `prev`?"""
     if block.section != prev.section or block.indented or block.marked or _DATE_START.match(block.text):
         return False
@@ -449,19 +434,19 @@ def _continues(prev: Block, block: Block, after: Block | None, min_width: int) -
         block.role == "heading"
         and after is not None
         and after.role in ("prose", "heading")
-        and after.gap == 1
+        and after.gap == layout.wrap_gap
         and not after.indented
         and after.section == block.section
         and _cut_mid_sentence(block, min_width)
         and (
             after.role == "prose"
-            or len(after.text) >= WRAP_RATIO * len(block.lines[-1].text)
+            or len(after.text) >= layout.wrap_ratio * len(block.lines[-1].text)
             or _word_crosses(block.lines[-1].text, after.lines[0].text)
         )
     )
 
 
-def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
+def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> list[Block]:
     """Re-join a paragraph that extraction broke apart: across one blank line (科技成\\n\\n果转移…),
     and across headings, captions and box numbers placed in the middle of it (2019 §4.6: 上海科普
     | 科普设施建设进一步完善 | 科普工作取得丰硕成果 | 公园建设…). The interposed blocks are
@@ -473,7 +458,7 @@ def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        if current is not None and _runs_on(current, block, min_width) and (
+        if current is not None and _runs_on(current, block, min_width, layout) and (
             current.role == "prose" or _word_crosses(current.lines[-1].text, block.lines[0].text)
         ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
             current.lines.extend(block.lines)
@@ -482,11 +467,11 @@ def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
             continue
         if current is not None and current.role == "prose" and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
             widest = max(len(line.text) for line in current.lines)
-            full = len(current.lines[-1].text) >= FULL_RATIO * widest
+            full = len(current.lines[-1].text) >= layout.full_ratio * widest
             j, found = i, False
-            while full and j < len(blocks) and j - i <= MAX_INTERPOSED:  # up to MAX_INTERPOSED blocks, then the continuation
+            while full and j < len(blocks) and j - i <= layout.max_interposed:  # up to max_interposed blocks, then the continuation
                 after = blocks[j + 1] if j + 1 < len(blocks) else None
-                if j > i and _continues(current, blocks[j], after, min_width):
+                if j > i and _continues(current, blocks[j], after, min_width, layout):
                     found = True
                     break
                 if not _interposable(blocks[j], current.section):
@@ -510,25 +495,25 @@ def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
     return out
 
 
-def _short(block: Block) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
+def _short(block: Block, layout: Layout) -> bool:
+    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]:
+def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
     """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
-        while j < len(blocks) and _short(blocks[j]) and blocks[j].section == blocks[i].section:
+        while j < len(blocks) and _short(blocks[j], layout) and blocks[j].section == blocks[i].section:
             j += 1
-        if j - i > min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
+        if j - i > layout.min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
             j -= 1  # the run's last line is the title of the paragraph after it
-        if j - i >= min_run:
+        if j - i >= layout.min_run:
             run = blocks[i:j]
-            items = _timeline_items(run) if sum(bool(_DATE_START.match(b.text)) for b in run) >= 2 else [run]
-            role = "event" if len(items) > 1 else "figure" if _figure(run) else "list"
-            out.extend(_run_block(item, role) for item in items)
+            items = _timeline_items(run, layout) if sum(bool(_DATE_START.match(b.text)) for b in run) >= layout.run_dates else [run]
+            role = "event" if len(items) > 1 else "figure" if _figure(run, layout) else "list"
+            out.extend(_run_block(item, role, layout) for item in items)
             i = j
         else:
             out.append(blocks[i])
@@ -536,7 +521,7 @@ def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]
     return out
 
 
-def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
+def group_numbered_diagrams(blocks: list[Block], layout: Layout) -> list[Block]:
     """A diagram whose labels are numbered in a row of digits of their own (2017 lines 326-353:
     1 | 2 3 | 5 | 4, then 构建一个“热带雨林式”的产业生态体系 and four more labels): one figure
     record of as many labels as there are numbers; the digits are dropped."""
@@ -546,12 +531,12 @@ def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
         j = i
         while j < len(blocks) and blocks[j].role == "debris" and blocks[j].section == blocks[i].section:
             j += 1
-        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= 2 else 0
+        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= layout.diagram_rows else 0
         labels = blocks[j : j + count]
-        if count >= MIN_RUN and len(labels) == count and all(
+        if count >= layout.min_run and len(labels) == count and all(
             b.role in ("prose", "heading") and not b.marked and b.section == blocks[i].section for b in labels
         ):
-            figure = _run_block(labels, "figure")
+            figure = _run_block(labels, "figure", layout)
             figure.separate = True
             out.extend(blocks[i:j])
             out.append(figure)
@@ -562,11 +547,11 @@ def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _entry_piece(block: Block, section: str) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= ENTRY_MAX
+def _entry_piece(block: Block, section: str, layout: Layout) -> bool:
+    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= layout.entry_max
 
 
-def group_entries(blocks: list[Block]) -> list[Block]:
+def group_entries(blocks: list[Block], layout: Layout) -> list[Block]:
     """A list whose entries wrap over several short blocks, the entries parted by wider gaps
     (2021 §4.1, lines 39-150: 李 骏 | 复旦大学 (数学物理学部), three blank lines, 俞 隼 | …):
     one record per entry, not runs cut by line length. An entry ends at its wide gap, or after
@@ -577,21 +562,21 @@ def group_entries(blocks: list[Block]) -> list[Block]:
         section = blocks[i].section
         items: list[list[Block]] = []
         j = i
-        while j < len(blocks) and blocks[j].gap >= WIDE_GAP and _entry_piece(blocks[j], section):
+        while j < len(blocks) and blocks[j].gap >= layout.wide_gap and _entry_piece(blocks[j], section, layout):
             k = j + 1
             while (
                 k < len(blocks)
-                and blocks[k].gap <= 1
-                and _entry_piece(blocks[k], section)
+                and blocks[k].gap <= layout.wrap_gap
+                and _entry_piece(blocks[k], section, layout)
                 and not (k - 1 > j and blocks[k - 1].text.endswith((")", "）")))
             ):
                 k += 1
-            if k - j < 2:
+            if k - j < layout.entry_pieces:
                 break
             items.append(blocks[j:k])
             j = k
-        if len(items) >= MIN_RUN:
-            out.extend(_run_block(item, "list") for item in items)
+        if len(items) >= layout.min_run:
+            out.extend(_run_block(item, "list", layout) for item in items)
             i = j
         else:
             out.append(blocks[i])
@@ -599,22 +584,22 @@ def group_entries(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _figure(run: list[Block]) -> bool:
+def _figure(run: list[Block], layout: Layout) -> bool:
     """A map or word cloud (2017 lines 213-293, the 张江科学城 map: 下盐公路 锦绣东路 龙东大道 …):
     many labels, few of them numbers. Statistics boxes (115家 …) stay lists."""
     numbered = sum(any(ch.isdigit() for ch in b.text) for b in run)
-    return len(run) >= FIGURE_MIN and numbered < FIGURE_DIGITS * len(run)
+    return len(run) >= layout.figure_min and numbered < layout.figure_digits * len(run)
 
 
-def _run_block(run: list[Block], role: str) -> Block:
+def _run_block(run: list[Block], role: str, layout: Layout) -> Block:
     lines = [line for b in run for line in b.lines]
     pieces = [b.text for b in run]
     widths = [display_width(b.lines[-1].raw) for b in run]
     skipped = [n for b in run for n in b.skipped]
-    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced)
+    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced, layout=layout)
 
 
-def _timeline_items(run: list[Block]) -> list[list[Block]]:
+def _timeline_items(run: list[Block], layout: Layout) -> list[list[Block]]:
     """A timeline set in a narrow column (2017's introduction: 5月20—27日，| 2017年上海科技 | 节举办
     | 7月，市政府批 …), one list of pieces per event. An event starts at its date, after a wider
     gap, or after a piece clearly shorter than the column (the last line of the one before)."""
@@ -625,15 +610,15 @@ def _timeline_items(run: list[Block]) -> list[list[Block]]:
         if (
             prev is None
             or _DATE_START.match(block.text)
-            or block.gap >= 2
-            or display_width(prev.lines[-1].raw) < widest / 2
+            or block.gap >= layout.event_gap
+            or display_width(prev.lines[-1].raw) < layout.event_end_ratio * widest
         ):
             items.append([])
         items[-1].append(block)
     return items
 
 
-def split_dated_lists(blocks: list[Block]) -> list[Block]:
+def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
     """A month on a line of its own over a bulleted list (2021: 7月 | - 世界人工智能大会举办 | - 全球
     建筑规模最大的天文馆…): one record per item, each with the date line. The date line is
     shared: a later item's record names the earlier items between as skipped."""
@@ -653,7 +638,7 @@ def split_dated_lists(blocks: list[Block]) -> list[Block]:
                         items.append([])
                     items[-1].append(line)
                 for item in items:
-                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1))
+                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1, layout=layout))
                     between.extend(line.no for line in item)
             i = j
             continue
@@ -833,15 +818,16 @@ class Assembly:
 
 def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     """All paragraphs of one report file, in document order."""
-    lines = read_lines(report)
-    blocks = split_blocks(lines)
-    sections = assign_roles(blocks, report)
+    layout = report.layout
+    lines = read_lines(report, layout)
+    blocks = split_blocks(lines, layout)
+    sections = assign_roles(blocks, report, layout)
     assign_sections(blocks, report, sections)
-    mark_labels(blocks, report, corpus)
-    _mark_timeline(blocks)
-    blocks = group_numbered_diagrams(blocks)
-    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
-    blocks = split_dated_lists(blocks)
+    mark_labels(blocks, report, corpus, layout)
+    _mark_timeline(blocks, layout)
+    blocks = group_numbered_diagrams(blocks, layout)
+    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines, layout), layout), layout), layout)
+    blocks = split_dated_lists(blocks, layout)
     assembly = Assembly(report)
     for block in blocks:
         assembly.feed(block)

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from report_search.index.clean import collapse_spacing, join_pieces
+from report_search.index.layout import Layout
 from report_search.index.parse import _DATE_START, Block, Line, join_continuations, join_lines
+
+LAYOUT = Layout()  # the defaults, which the bundled reports are parsed with
 
 
 def _line(no: int, raw: str) -> Line:
@@ -33,9 +36,9 @@ def test_join_pieces_runs_a_full_width_piece_on():
 def test_join_lines_glues_narrow_prose_but_keeps_label_spaces():
     # 2017-ch4.txt 368–375, a letter-spaced narrow column: no spaces inside the words
     rows = [(368, "打 造 一 批 高"), (369, "端 化 、集 群"), (370, "化 、国 际 化"), (371, "的 产 业 集"), (372, "群 ，做 强 人")]
-    assert join_lines([_line(n, r) for n, r in rows]) == "打造一批高端化、集群化、国际化的产业集群，做强人"
+    assert join_lines([_line(n, r) for n, r in rows], LAYOUT) == "打造一批高端化、集群化、国际化的产业集群，做强人"
     # 2017-ch4.txt 731–732: two figure labels of one width stay two words
-    assert join_lines([_line(731, "先进理念传播平台"), _line(732, "学界思想争锋平台")]) == "先进理念传播平台 学界思想争锋平台"
+    assert join_lines([_line(731, "先进理念传播平台"), _line(732, "学界思想争锋平台")], LAYOUT) == "先进理念传播平台 学界思想争锋平台"
 
 
 def test_a_date_starts_an_event():
@@ -56,7 +59,7 @@ def test_join_continuations_skips_interposed_titles():
         _block("heading", (1098, "等融合发展，为市民群众提供又一科普好")),
         _block("prose", (1100, "去 处 。截 至 年 底，全 市 共 有 5 5 家 示 范 性 科")),
     ]
-    out = join_continuations(blocks, 15)
+    out = join_continuations(blocks, LAYOUT.column_wrap, LAYOUT)
     assert [b.first for b in out] == [1088, 1092, 1094]
     assert [line.no for line in out[0].lines] == [1088, 1090, 1096, 1098, 1100] and out[0].skipped == [1092, 1094]
     assert out[0].text.endswith("稳步推进上海科普公园建设，强化科普与文化、旅游、体育等融合发展，为市民群众提供又一科普好去处。截至年底，全市共有55家示范性科")
@@ -69,19 +72,19 @@ def test_join_continuations_leaves_a_finished_paragraph_alone():
         _block("heading", (1066, "科普品牌美誉度不断增强")),
         _block("prose", (1068, "5月，在上视新闻综合频道播出，从科")),
     ]
-    assert [b.first for b in join_continuations(blocks, 15)] == [1064, 1066, 1068]
+    assert [b.first for b in join_continuations(blocks, LAYOUT.column_wrap, LAYOUT)] == [1064, 1066, 1068]
 
 
 def test_heading_detection():
     from report_search.index.parse import _is_heading
 
-    assert _is_heading(_block("prose", (1092, "科普设施建设进一步完善")))  # 2019 l.1092
-    assert _is_heading(_block("prose", (1066, "科普品牌美誉度不断增强")))  # 2019 l.1066
-    assert not _is_heading(_block("prose", (1108, "达到国际先进水平。")))  # a sentence's end
-    assert not _is_heading(_block("prose", (1046, "2400余项，累计参与人数超过1000")))  # a statistic
+    assert _is_heading(_block("prose", (1092, "科普设施建设进一步完善")), LAYOUT)  # 2019 l.1092
+    assert _is_heading(_block("prose", (1066, "科普品牌美誉度不断增强")), LAYOUT)  # 2019 l.1066
+    assert not _is_heading(_block("prose", (1108, "达到国际先进水平。")), LAYOUT)  # a sentence's end
+    assert not _is_heading(_block("prose", (1046, "2400余项，累计参与人数超过1000")), LAYOUT)  # a statistic
     # a line of wrapped prose can read as a title on its own (题，科技节期间举办各类科普活动);
     # join_continuations, not heading detection, makes it prose again
-    assert _is_heading(_block("prose", (1044, "题，科 技 节 期 间 举 办 各 类 科 普 活 动")))
+    assert _is_heading(_block("prose", (1044, "题，科 技 节 期 间 举 办 各 类 科 普 活 动")), LAYOUT)
 
 
 def _assemble(report_layout: str, blocks: list[Block]) -> list[tuple[int, str, str]]:
