@@ -7,11 +7,12 @@ loaded and checked here, so that adding a report is a data change, not a code ch
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -96,6 +97,27 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _layout(table: object, name: str) -> Layout:
+    """The defaults with the entry's `[report.layout]` overrides. A misspelt field or a value of
+    the wrong type would silently parse with the default, so each is an error naming both."""
+    where = f"manifest.toml: the entry of {name}: [report.layout]"
+    if not isinstance(table, dict):
+        raise CorpusError(f"{where} must be a table of field = number, not {table!r}")
+    defaults = {f.name: getattr(DEFAULT_LAYOUT, f.name) for f in fields(Layout)}
+    values: dict[str, int | float] = {}
+    for key, value in table.items():
+        if key not in defaults:
+            near = difflib.get_close_matches(key, defaults, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else "; the fields are Layout's, in index/layout.py"
+            raise CorpusError(f"{where} has no field {key!r}{hint}")
+        kind = type(defaults[key])
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            wanted = "a number" if kind is float else "a whole number"
+            raise CorpusError(f"{where}: {key} must be {wanted}, not {value!r}")
+        values[key] = kind(value)
+    return replace(DEFAULT_LAYOUT, **values)
+
+
 def _report(entry: dict, base: Path, publisher: str) -> Report:
     try:
         name = entry["file"]
@@ -134,6 +156,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             captions=tuple(nfkc(c).replace(" ", "") for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
             explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
+            layout=_layout(entry.get("layout", {}), name),
         )
     except KeyError as exc:
         raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None

@@ -36,8 +36,8 @@ class Layout:
     # -- letter spacing (clean.letter_spaced and its callers)
     spaced_tokens: int = 4  # a line of at least this many tokens can be letter-spaced (2017 l.368-375 打 造 一 批 高); fewer is a few words
     letter_max: int = 2  # a "letter" of a letter-spaced line: a token of at most this many characters, a character with its punctuation (端 化 、集 群)
-    collapse_share: float = 0.6  # clean.collapse_spacing drops every space of a line this share of letters (2019 l.299 5 7 . 5 4 %) …
-    wrap_spaced_share: float = 0.75  # … and parse.join_lines runs a full line on into the next, mid-word, when either is this share of letters (2017 l.368-375)
+    collapse_share: float = 0.6  # clean.collapse_spacing drops every space of a cleaned line with this share of letters (2019 l.299 5 7 . 5 4 %)
+    wrap_spaced_share: float = 0.75  # parse.join_lines runs a full line on mid-word when it or the next raw line has this share (2017 l.368-375); apart from collapse_share as it judges a break between lines, not the spaces in one (the bundled files parse alike for either from 0.5 to 0.75)
     partly_spaced_min: int = 2  # a line with this many lone Chinese characters is partly letter-spaced: its other gaps are spacing too (2019 l.765)
     caption_min: int = 6  # a lone title of at least this many lone Chinese characters, and nothing else, is a photo caption (2019 l.1127 上 海 天 文 馆 …)
 
