@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, letter_spaced, markdown_heading
 from .corpus import Corpus, Report, load_corpus, nfkc, section_key
@@ -44,6 +45,24 @@ _WANTS_DATE = ("截至", "于", "在", "至", "从", "自", "到", "年")
 _DATE_ONLY = re.compile(r"^\d{1,2}月$")
 
 
+class Role(StrEnum):
+    """What a block is on the page: set by assign_roles, mark_labels and mark_timeline, and by the
+    merges for the blocks they make. A role is code, not data: a new one needs an Assembly
+    method (`on_<role>`, else it is a paragraph) and, if it is a record, a paragraph kind."""
+
+    PROSE = "prose"  # running text; the role every block starts with
+    CHAPTER = "chapter"  # the chapter's number or title line, before the first section: no record
+    SECTION = "section"  # a section heading (4.4 优化科技金融生态, or a markdown # / ##): starts a section
+    HEADING = "heading"  # a sub-heading: titles the paragraphs after it (before them in 2019), else a heading-only record
+    LABEL = "label"  # a district label line (闵行, 浦东 张江) in a section whose manifest entry lists labels
+    TABLE = "table"  # table rows (tabs, | pipes, HTML): a record of kind table
+    LIST = "list"  # a bulleted list, a run of short labels, or one entry of a list set as a table
+    DEBRIS = "debris"  # box numbers, a stray page number, a lone A/B/C: no record
+    CAPTION = "caption"  # a photo's caption (manifest `captions`, or a lone letter-spaced title): titles nothing
+    EVENT = "event"  # one event of a timeline: a dated line, a dated run's item, a dated list's item
+    FIGURE = "figure"  # a map or word cloud (a long run of labels) or a numbered diagram's labels
+
+
 @dataclass
 class Line:
     no: int  # 1-based line number in the source file
@@ -56,7 +75,7 @@ class Block:
     lines: list[Line]
     gap: int  # blank lines before the block
     indented: bool  # starts with white space: a new text box in the PDF
-    role: str = "prose"  # chapter | section | heading | label | table | list | prose
+    role: Role = Role.PROSE
     section: str = ""  # "4.4 优化科技金融生态" once sections are known
     marked: bool = False  # ▶ ► ● ◆ >> or a markdown heading: certainly a heading
     districts: list[str] = field(default_factory=list)  # for labels
@@ -77,7 +96,7 @@ class Block:
             return " ".join(self.pieces)
         if self.pieces:
             return join_pieces(self.pieces, self.widths, self.layout)
-        if self.role == "heading":  # a title wrapped over two lines, or set vertically
+        if self.role == Role.HEADING:  # a title wrapped over two lines, or set vertically
             return join_pieces(["".join(line.text for line in self.lines)], layout=self.layout)
         items: list[list[Line]] = []  # list items (each `- ` line starts one), else one item
         for line in self.lines:
@@ -249,30 +268,30 @@ def assign_roles(blocks: list[Block], report: Report, layout: Layout) -> dict[st
         md = markdown_heading(first.raw, layout)
         m = _SECTION.match(first.raw)
         if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
-            block.role = "chapter"
+            block.role = Role.CHAPTER
         elif m and (m.group(2) or len(block.lines) > 1):
             title = clean_line(m.group(2) or "", layout) or join_pieces([line.text for line in block.lines[1:]], layout=layout)
             if len(title) <= layout.heading_max:
-                block.role, block.section = "section", f"{m.group(1)} {title}"
+                block.role, block.section = Role.SECTION, f"{m.group(1)} {title}"
                 sections[m.group(1)] = block.section
                 seen_section = True
         elif md and md[0] <= 2:
-            block.role, block.section = "section", md[1]
+            block.role, block.section = Role.SECTION, md[1]
             sections[md[1]] = md[1]
             seen_section = True
         elif md:
-            block.role, block.marked = "heading", True
+            block.role, block.marked = Role.HEADING, True
         elif is_table_line(first.raw):
-            block.role = "table"
+            block.role = Role.TABLE
         elif is_bullet(first.raw):
-            block.role = "list"
+            block.role = Role.LIST
         elif _is_heading(block, layout):
-            block.role, block.marked = "heading", bool(_HEADING_MARK.match(first.raw))
-        if block.role in ("heading", "prose") and not block.marked:
+            block.role, block.marked = Role.HEADING, bool(_HEADING_MARK.match(first.raw))
+        if block.role in (Role.HEADING, Role.PROSE) and not block.marked:
             if _is_debris(block):
-                block.role = "debris"
+                block.role = Role.DEBRIS
             elif _is_caption(block, report, layout):
-                block.role = "caption"
+                block.role = Role.CAPTION
     return sections
 
 
@@ -295,7 +314,7 @@ def _is_caption(block: Block, report: Report, layout: Layout) -> bool:
     text = nfkc(block.text).replace(" ", "")
     if text in report.captions:
         return True
-    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw, layout)
+    return block.role == Role.HEADING and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw, layout)
 
 
 def _dated(text: str) -> bool:
@@ -310,7 +329,7 @@ def _mark_timeline(blocks: list[Block], layout: Layout) -> None:
         j = i
         while (
             j < len(blocks)
-            and blocks[j].role in ("heading", "prose")
+            and blocks[j].role in (Role.HEADING, Role.PROSE)
             and len(blocks[j].lines) == 1
             and blocks[j].section == blocks[i].section
             and _dated(blocks[j].text)
@@ -319,7 +338,7 @@ def _mark_timeline(blocks: list[Block], layout: Layout) -> None:
             j += 1
         if j - i >= layout.min_timeline:
             for block in blocks[i:j]:
-                block.role = "event"
+                block.role = Role.EVENT
         i = max(j, i + 1)
 
 
@@ -329,7 +348,7 @@ def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str
     anchors = {nfkc(text).replace(" ", ""): number for number, text in report.moved.items()}
     current = ""
     for block in blocks:
-        if block.role == "section":
+        if block.role == Role.SECTION:
             current = block.section if not current.startswith(block.section.split()[0] + " ") else current
         else:
             start = nfkc(block.text).replace(" ", "")
@@ -349,14 +368,14 @@ def mark_labels(blocks: list[Block], report: Report, corpus: Corpus, layout: Lay
     not a label; a district name (杨浦) always is."""
     for i, block in enumerate(blocks):
         position = report.labels.get(block.section.split(" ")[0]) if block.section else None
-        if not position or block.role not in ("heading", "prose"):
+        if not position or block.role not in (Role.HEADING, Role.PROSE):
             continue
         in_run = 0 < i < len(blocks) - 1 and _short(blocks[i - 1], layout) and _short(blocks[i + 1], layout)
         names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run, layout=layout)
         if names:
-            block.role, block.districts = "label", names
-        elif position == "before" and block.role == "heading" and districts_named(block.text, corpus):
-            block.role, block.districts, block.subtitle = "label", districts_named(block.text, corpus), block.text
+            block.role, block.districts = Role.LABEL, names
+        elif position == "before" and block.role == Role.HEADING and districts_named(block.text, corpus):
+            block.role, block.districts, block.subtitle = Role.LABEL, districts_named(block.text, corpus), block.text
 
 
 # 5. merges --------------------------------------------------------------------------------
@@ -380,8 +399,8 @@ def _cut_mid_sentence(block: Block, min_width: int) -> bool:
 def _runs_on(prev: Block, block: Block, min_width: int, layout: Layout) -> bool:
     """Is `block` the next line of the paragraph `prev`, broken off by one blank line?"""
     return (
-        prev.role in ("prose", "heading")
-        and block.role in ("prose", "heading")
+        prev.role in (Role.PROSE, Role.HEADING)
+        and block.role in (Role.PROSE, Role.HEADING)
         and not block.marked
         and block.gap == layout.wrap_gap
         and not block.indented
@@ -390,7 +409,7 @@ def _runs_on(prev: Block, block: Block, min_width: int, layout: Layout) -> bool:
             _cut_mid_sentence(prev, min_width)
             # a short last line still runs on when a word runs across (总体稳步 | 增长，尤其是…)
             or (
-                block.role == "prose"
+                block.role == Role.PROSE
                 and is_cjk(prev.lines[-1].text[-1])
                 and is_cjk(block.lines[0].text[0])
                 and _word_crosses(prev.lines[-1].text, block.lines[0].text)
@@ -399,7 +418,7 @@ def _runs_on(prev: Block, block: Block, min_width: int, layout: Layout) -> bool:
         # a date starts the next event (4月10日，… | 6月20—21日，…), unless the text asks for one (截至 | 9月13日)
         and (not _DATE_START.match(block.text) or prev.text.endswith(_WANTS_DATE))
         and (
-            block.role == "prose"
+            block.role == Role.PROSE
             or _unbalanced(prev.text)
             or _unbalanced(block.text)
             or len(block.text) <= layout.tail_max
@@ -420,26 +439,26 @@ def _narrow_column_line(prev: Block, block: Block, layout: Layout) -> bool:
 
 
 def _interposable(block: Block, section: str) -> bool:
-    return block.section == section and block.role in ("heading", "caption", "debris") and not block.marked
+    return block.section == section and block.role in (Role.HEADING, Role.CAPTION, Role.DEBRIS) and not block.marked
 
 
 def _continues(prev: Block, block: Block, after: Block | None, min_width: int, layout: Layout) -> bool:
     """Is `block`, found past interposed titles, the rest of the paragraph `prev`?"""
     if block.section != prev.section or block.indented or block.marked or _DATE_START.match(block.text):
         return False
-    if block.role == "prose":
+    if block.role == Role.PROSE:
         return True
     # a title-like piece that itself runs on into the next line is a line of prose
     return (
-        block.role == "heading"
+        block.role == Role.HEADING
         and after is not None
-        and after.role in ("prose", "heading")
+        and after.role in (Role.PROSE, Role.HEADING)
         and after.gap == layout.wrap_gap
         and not after.indented
         and after.section == block.section
         and _cut_mid_sentence(block, min_width)
         and (
-            after.role == "prose"
+            after.role == Role.PROSE
             or len(after.text) >= layout.wrap_ratio * len(block.lines[-1].text)
             or _word_crosses(block.lines[-1].text, after.lines[0].text)
         )
@@ -459,13 +478,13 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
     while i < len(blocks):
         block = blocks[i]
         if current is not None and _runs_on(current, block, min_width, layout) and (
-            current.role == "prose" or _word_crosses(current.lines[-1].text, block.lines[0].text)
+            current.role == Role.PROSE or _word_crosses(current.lines[-1].text, block.lines[0].text)
         ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
             current.lines.extend(block.lines)
-            current.role, current.tail = "prose", len(block.lines)
+            current.role, current.tail = Role.PROSE, len(block.lines)
             i += 1
             continue
-        if current is not None and current.role == "prose" and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
+        if current is not None and current.role == Role.PROSE and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
             widest = max(len(line.text) for line in current.lines)
             full = len(current.lines[-1].text) >= layout.full_ratio * widest
             j, found = i, False
@@ -489,14 +508,14 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
         out.extend(held)
         held = []
         out.append(block)
-        current = block if block.role in ("prose", "heading") and not block.marked else None
+        current = block if block.role in (Role.PROSE, Role.HEADING) and not block.marked else None
         i += 1
     out.extend(held)
     return out
 
 
 def _short(block: Block, layout: Layout) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
+    return block.role in (Role.PROSE, Role.HEADING) and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
 
 
 def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
@@ -507,12 +526,12 @@ def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
         j = i
         while j < len(blocks) and _short(blocks[j], layout) and blocks[j].section == blocks[i].section:
             j += 1
-        if j - i > layout.min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
+        if j - i > layout.min_run and blocks[j - 1].role == Role.HEADING and j < len(blocks) and blocks[j].role in (Role.PROSE, Role.LIST, Role.TABLE):
             j -= 1  # the run's last line is the title of the paragraph after it
         if j - i >= layout.min_run:
             run = blocks[i:j]
             items = _timeline_items(run, layout) if sum(bool(_DATE_START.match(b.text)) for b in run) >= layout.run_dates else [run]
-            role = "event" if len(items) > 1 else "figure" if _figure(run, layout) else "list"
+            role = Role.EVENT if len(items) > 1 else Role.FIGURE if _figure(run, layout) else Role.LIST
             out.extend(_run_block(item, role, layout) for item in items)
             i = j
         else:
@@ -529,14 +548,14 @@ def group_numbered_diagrams(blocks: list[Block], layout: Layout) -> list[Block]:
     i = 0
     while i < len(blocks):
         j = i
-        while j < len(blocks) and blocks[j].role == "debris" and blocks[j].section == blocks[i].section:
+        while j < len(blocks) and blocks[j].role == Role.DEBRIS and blocks[j].section == blocks[i].section:
             j += 1
         count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= layout.diagram_rows else 0
         labels = blocks[j : j + count]
         if count >= layout.min_run and len(labels) == count and all(
-            b.role in ("prose", "heading") and not b.marked and b.section == blocks[i].section for b in labels
+            b.role in (Role.PROSE, Role.HEADING) and not b.marked and b.section == blocks[i].section for b in labels
         ):
-            figure = _run_block(labels, "figure", layout)
+            figure = _run_block(labels, Role.FIGURE, layout)
             figure.separate = True
             out.extend(blocks[i:j])
             out.append(figure)
@@ -548,7 +567,7 @@ def group_numbered_diagrams(blocks: list[Block], layout: Layout) -> list[Block]:
 
 
 def _entry_piece(block: Block, section: str, layout: Layout) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= layout.entry_max
+    return block.role in (Role.PROSE, Role.HEADING) and not block.marked and block.section == section and len(block.text) <= layout.entry_max
 
 
 def group_entries(blocks: list[Block], layout: Layout) -> list[Block]:
@@ -576,7 +595,7 @@ def group_entries(blocks: list[Block], layout: Layout) -> list[Block]:
             items.append(blocks[j:k])
             j = k
         if len(items) >= layout.min_run:
-            out.extend(_run_block(item, "list", layout) for item in items)
+            out.extend(_run_block(item, Role.LIST, layout) for item in items)
             i = j
         else:
             out.append(blocks[i])
@@ -591,7 +610,7 @@ def _figure(run: list[Block], layout: Layout) -> bool:
     return len(run) >= layout.figure_min and numbered < layout.figure_digits * len(run)
 
 
-def _run_block(run: list[Block], role: str, layout: Layout) -> Block:
+def _run_block(run: list[Block], role: Role, layout: Layout) -> Block:
     lines = [line for b in run for line in b.lines]
     pieces = [b.text for b in run]
     widths = [display_width(b.lines[-1].raw) for b in run]
@@ -627,9 +646,9 @@ def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
     while i < len(blocks):
         date = blocks[i]
         j = i + 1
-        while j < len(blocks) and blocks[j].role == "list" and blocks[j].pieces is None and blocks[j].section == date.section:
+        while j < len(blocks) and blocks[j].role == Role.LIST and blocks[j].pieces is None and blocks[j].section == date.section:
             j += 1
-        if date.role in ("heading", "prose") and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
+        if date.role in (Role.HEADING, Role.PROSE) and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
             between: list[int] = []
             for block in blocks[i + 1 : j]:
                 items: list[list[Line]] = []
@@ -638,7 +657,7 @@ def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
                         items.append([])
                     items[-1].append(line)
                 for item in items:
-                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1, layout=layout))
+                    out.append(Block([date.lines[0], *item], date.gap, date.indented, Role.EVENT, date.section, skipped=list(between), borrowed=1, layout=layout))
                     between.extend(line.no for line in item)
             i = j
             continue
@@ -731,7 +750,7 @@ class TitlesAfter:
         pass
 
     def paragraph(self, draft: _Draft, block: Block) -> None:
-        if block.role != "event":  # a timeline's events are titled by their dates
+        if block.role != Role.EVENT:  # a timeline's events are titled by their dates
             self.pending.append(draft)
 
     def flush(self) -> None:
@@ -767,7 +786,7 @@ class Assembly:
 
     # one method per kind of block
     def feed(self, block: Block) -> None:
-        if block.role in ("chapter", "debris"):
+        if block.role in (Role.CHAPTER, Role.DEBRIS):
             return
         if block.section != self.section:
             self.layout.leave_section()
@@ -804,7 +823,7 @@ class Assembly:
         self.emit(block, "caption")
 
     def on_paragraph(self, block: Block) -> None:
-        kind = block.role if block.role in ("table", "list", "figure", "event") else "prose"
+        kind = block.role.value if block.role in (Role.TABLE, Role.LIST, Role.FIGURE, Role.EVENT) else "prose"
         draft = self.emit(block, kind)
         draft.districts.extend(self.label)
         draft.label = self.label_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from report_search.index.clean import collapse_spacing, join_pieces
 from report_search.index.layout import Layout
-from report_search.index.parse import _DATE_START, Block, Line, join_continuations, join_lines
+from report_search.index.parse import _DATE_START, Block, Line, Role, join_continuations, join_lines
 
 LAYOUT = Layout()  # the defaults, which the bundled reports are parsed with
 
@@ -18,7 +18,7 @@ def _line(no: int, raw: str) -> Line:
 
 def _block(role: str, *rows: tuple[int, str], gap: int = 1, section: str = "4.6") -> Block:
     lines = [_line(no, raw) for no, raw in rows]
-    return Block(lines, gap, rows[0][1][:1] in (" ", "\u3000"), role, section)
+    return Block(lines, gap, rows[0][1][:1] in (" ", "\u3000"), Role(role), section)
 
 
 def test_collapse_spacing_undoes_letter_spacing():
