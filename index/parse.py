@@ -1,6 +1,6 @@
 """Turn one PDF-extracted report file into ordered, citable paragraph records.
 
-The pipeline, each step a function below:
+The pipeline, each step a function below from lines or blocks to new blocks (its input unchanged):
   1. lines   — drop page furniture (running headers and their page numbers);
   2. blocks  — split at blank lines and at indented lines (a new text box in the PDF);
   3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists,
@@ -63,19 +63,22 @@ class Role(StrEnum):
     FIGURE = "figure"  # a map or word cloud (a long run of labels) or a numbered diagram's labels
 
 
-@dataclass
+@dataclass(frozen=True)
 class Line:
     no: int  # 1-based line number in the source file
     raw: str
     text: str  # cleaned
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
+    """A run of source lines and what the steps found it to be. Frozen: a step returns new blocks
+    (dataclasses.replace), so each step can be read, and tested, as blocks in, blocks out."""
+
     lines: list[Line]
     gap: int  # blank lines before the block
     indented: bool  # starts with white space: a new text box in the PDF
-    role: Role = Role.PROSE
+    role: Role = Role.PROSE  # what the block is on the page: see Role
     section: str = ""  # "4.4 优化科技金融生态" once sections are known
     marked: bool = False  # ▶ ► ● ◆ >> or a markdown heading: certainly a heading
     districts: list[str] = field(default_factory=list)  # for labels
@@ -259,40 +262,46 @@ def _chapter_line(block: Block, report: Report) -> bool:
     return not section_key(rest) or section_key(rest) == section_key(report.chapter_title)
 
 
-def assign_roles(blocks: list[Block], report: Report, layout: Layout) -> dict[str, str]:
-    """Set each block's role; returns section number (or title) -> full section name."""
-    sections: dict[str, str] = {}
+def assign_roles(blocks: list[Block], report: Report, layout: Layout) -> list[Block]:
+    """Each block with its role; a section line also with its section's name."""
+    out: list[Block] = []
     seen_section = False
     for block in blocks:
-        first = block.lines[0]
-        md = markdown_heading(first.raw, layout)
-        m = _SECTION.match(first.raw)
-        if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
-            block.role = Role.CHAPTER
-        elif m and (m.group(2) or len(block.lines) > 1):
-            title = clean_line(m.group(2) or "", layout) or join_pieces([line.text for line in block.lines[1:]], layout=layout)
-            if len(title) <= layout.heading_max:
-                block.role, block.section = Role.SECTION, f"{m.group(1)} {title}"
-                sections[m.group(1)] = block.section
-                seen_section = True
-        elif md and md[0] <= 2:
-            block.role, block.section = Role.SECTION, md[1]
-            sections[md[1]] = md[1]
-            seen_section = True
-        elif md:
-            block.role, block.marked = Role.HEADING, True
-        elif is_table_line(first.raw):
-            block.role = Role.TABLE
-        elif is_bullet(first.raw):
-            block.role = Role.LIST
-        elif _is_heading(block, layout):
-            block.role, block.marked = Role.HEADING, bool(_HEADING_MARK.match(first.raw))
-        if block.role in (Role.HEADING, Role.PROSE) and not block.marked:
-            if _is_debris(block):
-                block.role = Role.DEBRIS
-            elif _is_caption(block, report, layout):
-                block.role = Role.CAPTION
-    return sections
+        block = _with_role(block, report, layout, seen_section)
+        seen_section = seen_section or block.role == Role.SECTION
+        out.append(block)
+    return out
+
+
+def _with_role(block: Block, report: Report, layout: Layout, seen_section: bool) -> Block:
+    """The block as a chapter line (only before the first section), a section line, a marked
+    heading, table, list or sub-heading; a title-like or prose block may still be box numbers
+    (debris) or a photo caption. Markdown levels are the files' notation: # chapter, ## section."""
+    first = block.lines[0]
+    md = markdown_heading(first.raw, layout)
+    m = _SECTION.match(first.raw)
+    if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
+        return replace(block, role=Role.CHAPTER)
+    if m and (m.group(2) or len(block.lines) > 1):
+        title = clean_line(m.group(2) or "", layout) or join_pieces([line.text for line in block.lines[1:]], layout=layout)
+        if len(title) <= layout.heading_max:
+            return replace(block, role=Role.SECTION, section=f"{m.group(1)} {title}")
+    elif md and md[0] <= 2:
+        return replace(block, role=Role.SECTION, section=md[1])
+    elif md:
+        return replace(block, role=Role.HEADING, marked=True)
+    elif is_table_line(first.raw):
+        return replace(block, role=Role.TABLE)
+    elif is_bullet(first.raw):
+        return replace(block, role=Role.LIST)
+    elif _is_heading(block, layout):
+        block = replace(block, role=Role.HEADING, marked=bool(_HEADING_MARK.match(first.raw)))
+    if block.role in (Role.HEADING, Role.PROSE) and not block.marked:
+        if _is_debris(block):
+            return replace(block, role=Role.DEBRIS)
+        if _is_caption(block, report, layout):
+            return replace(block, role=Role.CAPTION)
+    return block
 
 
 _DEBRIS = re.compile(r"^(?:[\d\s]{1,8}|[A-Z])$")  # box numbers "01 02", "0201 03", a page number, a lone A/B/C
@@ -321,9 +330,10 @@ def _dated(text: str) -> bool:
     return bool(_DATE_START.match(text) or _DATE_END.search(text))
 
 
-def _mark_timeline(blocks: list[Block], layout: Layout) -> None:
+def mark_timeline(blocks: list[Block], layout: Layout) -> list[Block]:
     """Runs of one-line events each starting or ending with its month (2019's introduction:
     长三角科技资源共享服务平台开通启动4月 … 12月 中以（上海）创新园开园) are one record each."""
+    out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
@@ -336,46 +346,65 @@ def _mark_timeline(blocks: list[Block], layout: Layout) -> None:
             and _DATE_END.sub("", _DATE_START.sub("", blocks[j].text)).strip()  # an event, not a date alone
         ):
             j += 1
-        if j - i >= layout.min_timeline:
-            for block in blocks[i:j]:
-                block.role = Role.EVENT
+        timeline = j - i >= layout.min_timeline
+        out.extend(replace(block, role=Role.EVENT) if timeline else block for block in blocks[i : max(j, i + 1)])
         i = max(j, i + 1)
+    return out
 
 
-def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
-    """Give every block its section; a `moved` note starts a section before its heading line, a
+def section_names(blocks: list[Block]) -> dict[str, str]:
+    """Section number (or a markdown section's title) -> the section's full name, as its section
+    line gives it: what `moved` and `spliced` notes name sections by."""
+    names: dict[str, str] = {}
+    for block in blocks:
+        if block.role == Role.SECTION:
+            m = _SECTION.match(block.lines[0].raw)
+            names[m.group(1) if m else block.section] = block.section
+    return names
+
+
+def assign_sections(blocks: list[Block], report: Report) -> list[Block]:
+    """Each block with its section; a `moved` note starts a section before its heading line, a
     `spliced` one puts a range of lines (a figure box) back into the section it belongs to."""
+    sections = section_names(blocks)
     anchors = {nfkc(text).replace(" ", ""): number for number, text in report.moved.items()}
     current = ""
+    out: list[Block] = []
     for block in blocks:
         if block.role == Role.SECTION:
             current = block.section if not current.startswith(block.section.split()[0] + " ") else current
-        else:
-            start = nfkc(block.text).replace(" ", "")
-            for anchor, number in anchors.items():
-                if start.startswith(anchor) and number in sections:
-                    current = sections[number]
-            block.section = current
-            for number, first, last in report.spliced:  # lines placed inside another section
-                if first <= block.first <= last and number in sections:
-                    block.section, block.spliced = sections[number], True
+            out.append(block)
+            continue
+        start = nfkc(block.text).replace(" ", "")
+        for anchor, number in anchors.items():
+            if start.startswith(anchor) and number in sections:
+                current = sections[number]
+        section, spliced = current, block.spliced
+        for number, first, last in report.spliced:  # lines placed inside another section
+            if first <= block.first <= last and number in sections:
+                section, spliced = sections[number], True
+        out.append(replace(block, section=section, spliced=spliced))
+    return out
 
 
-def mark_labels(blocks: list[Block], report: Report, corpus: Corpus, layout: Layout) -> None:
+def mark_labels(blocks: list[Block], report: Report, corpus: Corpus, layout: Layout) -> list[Block]:
     """District labels, in the sections the manifest says carry them.
 
     A lone area name (东方美谷) inside a run of short lines is a word of a map or word list,
     not a label; a district name (杨浦) always is."""
+    out: list[Block] = []
     for i, block in enumerate(blocks):
         position = report.labels.get(block.section.split(" ")[0]) if block.section else None
-        if not position or block.role not in (Role.HEADING, Role.PROSE):
-            continue
-        in_run = 0 < i < len(blocks) - 1 and _short(blocks[i - 1], layout) and _short(blocks[i + 1], layout)
-        names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run, layout=layout)
-        if names:
-            block.role, block.districts = Role.LABEL, names
-        elif position == "before" and block.role == Role.HEADING and districts_named(block.text, corpus):
-            block.role, block.districts, block.subtitle = Role.LABEL, districts_named(block.text, corpus), block.text
+        if position and block.role in (Role.HEADING, Role.PROSE):
+            # the block before as marked already (a label is not short), the one after as found
+            in_run = 0 < i < len(blocks) - 1 and _short(out[i - 1], layout) and _short(blocks[i + 1], layout)
+            names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run, layout=layout)
+            if names:
+                block = replace(block, role=Role.LABEL, districts=names)
+            elif position == "before" and block.role == Role.HEADING and districts_named(block.text, corpus):
+                block = replace(block, role=Role.LABEL, districts=districts_named(block.text, corpus), subtitle=block.text)
+        out.append(block)
+    return out
 
 
 # 5. merges --------------------------------------------------------------------------------
@@ -473,15 +502,15 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
     of their own (in "after" layout they then title it, as they title the text they stand in)."""
     out: list[Block] = []
     held: list[Block] = []  # interposed blocks, emitted once their paragraph is complete
-    current: Block | None = None  # the paragraph being re-joined
+    current: Block | None = None  # the paragraph being re-joined, out[at]
+    at = 0
     i = 0
     while i < len(blocks):
         block = blocks[i]
         if current is not None and _runs_on(current, block, min_width, layout) and (
             current.role == Role.PROSE or _word_crosses(current.lines[-1].text, block.lines[0].text)
         ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
-            current.lines.extend(block.lines)
-            current.role, current.tail = Role.PROSE, len(block.lines)
+            current = out[at] = replace(current, lines=[*current.lines, *block.lines], role=Role.PROSE, tail=len(block.lines))
             i += 1
             continue
         if current is not None and current.role == Role.PROSE and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
@@ -497,18 +526,17 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
                     break
                 j += 1
             if found:
-                for b in blocks[i:j]:
-                    b.interposed = True
-                current.skipped.extend(line.no for b in blocks[i:j] for line in b.lines)
-                current.lines.extend(blocks[j].lines)
-                current.tail = len(blocks[j].lines)
-                held.extend(blocks[i:j])
+                skipped = [line.no for b in blocks[i:j] for line in b.lines]
+                current = out[at] = replace(
+                    current, lines=[*current.lines, *blocks[j].lines], skipped=[*current.skipped, *skipped], tail=len(blocks[j].lines)
+                )
+                held.extend(replace(b, interposed=True) for b in blocks[i:j])
                 i = j + 1
                 continue
         out.extend(held)
         held = []
         out.append(block)
-        current = block if block.role in (Role.PROSE, Role.HEADING) and not block.marked else None
+        current, at = (block if block.role in (Role.PROSE, Role.HEADING) and not block.marked else None), len(out) - 1
         i += 1
     out.extend(held)
     return out
@@ -555,10 +583,8 @@ def group_numbered_diagrams(blocks: list[Block], layout: Layout) -> list[Block]:
         if count >= layout.min_run and len(labels) == count and all(
             b.role in (Role.PROSE, Role.HEADING) and not b.marked and b.section == blocks[i].section for b in labels
         ):
-            figure = _run_block(labels, Role.FIGURE, layout)
-            figure.separate = True
             out.extend(blocks[i:j])
-            out.append(figure)
+            out.append(replace(_run_block(labels, Role.FIGURE, layout), separate=True))
             i = j + count
             continue
         out.append(blocks[i])
@@ -840,12 +866,14 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     layout = report.layout
     lines = read_lines(report, layout)
     blocks = split_blocks(lines, layout)
-    sections = assign_roles(blocks, report, layout)
-    assign_sections(blocks, report, sections)
-    mark_labels(blocks, report, corpus, layout)
-    _mark_timeline(blocks, layout)
+    blocks = assign_roles(blocks, report, layout)
+    blocks = assign_sections(blocks, report)
+    blocks = mark_labels(blocks, report, corpus, layout)
+    blocks = mark_timeline(blocks, layout)
     blocks = group_numbered_diagrams(blocks, layout)
-    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines, layout), layout), layout), layout)
+    blocks = join_continuations(blocks, wrap_width(lines, layout), layout)
+    blocks = group_entries(blocks, layout)
+    blocks = group_short_runs(blocks, layout)
     blocks = split_dated_lists(blocks, layout)
     assembly = Assembly(report)
     for block in blocks:
