@@ -373,17 +373,17 @@ def assign_sections(blocks: list[Block], report: Report) -> list[Block]:
     for block in blocks:
         if block.role == Role.SECTION:
             current = block.section if not current.startswith(block.section.split()[0] + " ") else current
-            out.append(block)
-            continue
-        start = nfkc(block.text).replace(" ", "")
-        for anchor, number in anchors.items():
-            if start.startswith(anchor) and number in sections:
-                current = sections[number]
-        section, spliced = current, block.spliced
-        for number, first, last in report.spliced:  # lines placed inside another section
-            if first <= block.first <= last and number in sections:
-                section, spliced = sections[number], True
-        out.append(replace(block, section=section, spliced=spliced))
+        else:
+            start = nfkc(block.text).replace(" ", "")
+            for anchor, number in anchors.items():
+                if start.startswith(anchor) and number in sections:
+                    current = sections[number]
+            section, spliced = current, block.spliced
+            for number, first, last in report.spliced:  # lines placed inside another section
+                if first <= block.first <= last and number in sections:
+                    section, spliced = sections[number], True
+            block = replace(block, section=section, spliced=spliced)
+        out.append(block)
     return out
 
 
