@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .analysis import words
+from .layout import DEFAULT_LAYOUT, Layout
 
 # Only real HTML tags are markup: 《上海贯彻<长江三角洲区域一体化发展规划纲要>实施方案》 is text.
 _HTML_TAG = re.compile(r"</?(?:div|ul|ol|li|span|p|br|table|thead|tbody|tr|td|th|b|i|strong|em)\b[^<>]*>", re.I)
@@ -47,13 +48,13 @@ def is_bullet(raw: str) -> bool:
     return bool(re.match(r"^\s*[-•]\s", raw)) and not is_separator(raw)
 
 
-def markdown_heading(raw: str) -> tuple[int, str] | None:
+def markdown_heading(raw: str, layout: Layout = DEFAULT_LAYOUT) -> tuple[int, str] | None:
     """(level, text) for a markdown heading line such as `## ▶ 高质量发展支撑有力`."""
     m = _MD_HEADING.match(raw.strip())
-    return (len(m.group(1)), clean_line(m.group(2))) if m else None
+    return (len(m.group(1)), clean_line(m.group(2), layout)) if m else None
 
 
-def clean_line(raw: str) -> str:
+def clean_line(raw: str, layout: Layout = DEFAULT_LAYOUT) -> str:
     """One line without markup: HTML tags, `**`, table pipes and tabs, bullets, stray marks."""
     text = raw.replace("\ufffd", "").replace("\u3000", " ")
     text = _HTML_TAG.sub(" ", text).replace("**", "")
@@ -63,24 +64,33 @@ def clean_line(raw: str) -> str:
     text = _MD_HEADING.sub(r"\2", text.strip())
     text = _BULLET.sub("", text)
     text = _TRAILING_MARK.sub("", text)
-    return collapse_spacing(text.strip())
+    return collapse_spacing(text.strip(), layout)
 
 
-def _short_tokens(tokens: list[str]) -> bool:
-    return len(tokens) >= 4 and sum(len(t) <= 2 for t in tokens) >= 0.6 * len(tokens)
+def letters(tokens: list[str], most: int, cjk: bool = False) -> int:
+    """How many tokens are letters of letter-spaced text: at most `most` characters long (with
+    `cjk`, Chinese characters only)."""
+    return sum(len(t) <= most and (not cjk or all(is_cjk(ch) for ch in t)) for t in tokens)
 
 
-def collapse_spacing(text: str) -> str:
+def letter_spaced(tokens: list[str], *, min_tokens: int, share: float, most: int, cjk: bool = False) -> bool:
+    """Is a line set letter-spaced: at least `min_tokens` tokens, at least `share` of them letters?
+    The one test behind every letter-spacing check of the parse; each caller names its cut-offs
+    (Layout's spaced_tokens, letter_max, collapse_share, wrap_spaced_share, caption_min)."""
+    return len(tokens) >= min_tokens and letters(tokens, most, cjk) >= share * len(tokens)
+
+
+def collapse_spacing(text: str, layout: Layout = DEFAULT_LAYOUT) -> str:
     """Undo letter spacing (率 先 启 动 → 率先启动, 5 7 . 5 4 % → 57.54%) and PDF gaps next to
     Chinese; keep spaces between ASCII words and between multi-character Chinese labels."""
     tokens = text.split()
     if len(tokens) <= 1:
         return text
-    if _short_tokens(tokens):
+    if letter_spaced(tokens, min_tokens=layout.spaced_tokens, share=layout.collapse_share, most=layout.letter_max):
         return "".join(tokens)
     # a line partly set letter-spaced (李强 宣读贺信 并 讲 话): what is left between its words is
     # the same spacing, not a separator
-    spaced = sum(len(t) == 1 and is_cjk(t) for t in tokens) >= 2
+    spaced = letters(tokens, 1, cjk=True) >= layout.partly_spaced_min
     out = tokens[0]
     for prev, tok in zip(tokens, tokens[1:]):
         a, b = out[-1], tok[0]
@@ -96,7 +106,9 @@ def collapse_spacing(text: str) -> str:
 
 
 def _word_crosses(a: str, b: str) -> bool:
-    """Does jieba read a word across the end of `a` and the start of `b` (科学|城 → 科学城)?"""
+    """Does jieba read a word across the end of `a` and the start of `b` (科学|城 → 科学城)?
+    It asks about four characters either side of the break: a window for words, a fact of the
+    language rather than of a report's layout."""
     left, right = a[-4:], b[:4]
     return any(start < len(left) < end for _, start, end in words(left + right))
 
@@ -106,19 +118,19 @@ def display_width(raw: str) -> int:
     return sum(2 if is_cjk(ch) or is_cjk_punct(ch) else 1 for ch in raw.strip())
 
 
-def _glue(a: str, b: str) -> str:
+def _glue(a: str, b: str, layout: Layout) -> str:
     """What goes between two pieces of one paragraph that the layout broke apart: "" or " "."""
     x, y = a[-1], b[0]
     if x.isascii() and x.isalnum() and y.isascii() and y.isalnum():
         return " "
     if x in _OPENERS or x in TERMINAL or is_cjk_punct(y):
         return ""
-    if len(a) >= 15 or (len(a) <= 2 and len(b) <= 2):  # a wrapped line, or vertical text
+    if len(a) >= layout.piece_wrap or (len(a) <= layout.vertical_max and len(b) <= layout.vertical_max):  # a wrapped line, or vertical text
         return ""
     return "" if _word_crosses(a, b) else " "
 
 
-def join_pieces(pieces: list[str], widths: list[int] | None = None) -> str:
+def join_pieces(pieces: list[str], widths: list[int] | None = None, layout: Layout = DEFAULT_LAYOUT) -> str:
     """Join the cleaned lines (or short blocks) of one paragraph.
 
     With `widths` (the pieces' widths on the page), a piece as wide as the column is a wrapped
@@ -126,9 +138,9 @@ def join_pieces(pieces: list[str], widths: list[int] | None = None) -> str:
     keep = [i for i, piece in enumerate(pieces) if piece]
     if not keep:
         return ""
-    full = 0.75 * max(widths) if widths else float("inf")
+    full = layout.wrap_ratio * max(widths) if widths else float("inf")
     out = pieces[keep[0]]
     for i, j in zip(keep, keep[1:]):
         wrapped = widths is not None and widths[i] >= full and pieces[i][-1] not in TERMINAL
-        out += ("" if wrapped else _glue(pieces[i], pieces[j])) + pieces[j]
+        out += ("" if wrapped else _glue(pieces[i], pieces[j], layout)) + pieces[j]
     return out

@@ -7,13 +7,15 @@ loaded and checked here, so that adding a report is a data change, not a code ch
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
+from .layout import DEFAULT_LAYOUT, Layout
 from .normalize import compact, fold, nfkc
 
 # The folder holding index/, search/, web/ and corpus/: the checkout, or report_search/ in
@@ -58,6 +60,7 @@ class Report:
     spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
     explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
+    layout: Layout = DEFAULT_LAYOUT  # the parse's thresholds, with the entry's [report.layout] overrides
 
     @cached_property
     def lines(self) -> list[str]:
@@ -87,6 +90,27 @@ def _read_toml(path: Path) -> dict:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _layout(table: object, name: str) -> Layout:
+    """The defaults with the entry's `[report.layout]` overrides. A misspelt field or a value of
+    the wrong type would silently parse with the default, so each is an error naming both."""
+    where = f"manifest.toml: the entry of {name}: [report.layout]"
+    if not isinstance(table, dict):
+        raise CorpusError(f"{where} must be a table of field = number, not {table!r}")
+    defaults = {f.name: getattr(DEFAULT_LAYOUT, f.name) for f in fields(Layout)}
+    values: dict[str, int | float] = {}
+    for key, value in table.items():
+        if key not in defaults:
+            near = difflib.get_close_matches(key, defaults, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else "; the fields are Layout's, in index/layout.py"
+            raise CorpusError(f"{where} has no field {key!r}{hint}")
+        kind = type(defaults[key])
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            wanted = "a number" if kind is float else "a whole number"
+            raise CorpusError(f"{where}: {key} must be {wanted}, not {value!r}")
+        values[key] = kind(value)
+    return replace(DEFAULT_LAYOUT, **values)
 
 
 def _report(entry: dict, base: Path, publisher: str) -> Report:
@@ -127,6 +151,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             captions=tuple(compact(c) for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
             explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
+            layout=_layout(entry.get("layout", {}), name),
         )
     except KeyError as exc:
         raise CorpusError(f"manifest.toml: an entry lacks the field {exc.args[0]!r}: {entry}") from None

@@ -1,6 +1,6 @@
 """Turn one PDF-extracted report file into ordered, citable paragraph records.
 
-The pipeline, each step a function below:
+The pipeline, each step a function below from lines or blocks to new blocks (its input unchanged):
   1. lines   — drop page furniture (running headers and their page numbers);
   2. blocks  — split at blank lines and at indented lines (a new text box in the PDF);
   3. roles   — chapter lines, section headings, sub-headings, district labels, tables, lists,
@@ -12,16 +12,19 @@ The pipeline, each step a function below:
                short label lines (lists, figures, timelines), dated bullet lists;
   6. records — an Assembly walks the blocks, one method per kind, a layout strategy
                (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
-The layout thresholds are named in one block below.
+Every layout threshold is a field of `Layout` (index/layout.py), which a report's manifest entry
+may override; each step receives the report's Layout.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, markdown_heading
+from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, letter_spaced, markdown_heading
 from .corpus import Corpus, Report, load_corpus, section_key
+from .layout import DEFAULT_LAYOUT, Layout
 from .normalize import compact, nfkc
 from .paragraph import Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
@@ -42,39 +45,41 @@ DANGLING = "的和与及在对由将把为从向"  # a line ending on one of the
 _WANTS_DATE = ("截至", "于", "在", "至", "从", "自", "到", "年")
 _DATE_ONLY = re.compile(r"^\d{1,2}月$")
 
-# Layout thresholds, read off the five bundled files; every magic number of the parse is here.
-HEADING_MAX = 30  # a sub-heading is at most this many characters
-SHORT_MAX = 26  # a "short" block: a word of a map, figure or label run
-LEAD_MIN, LEAD_RATIO = 20, 1.6  # a title glued above prose: the prose line is this long and this much longer
-TWO_LINE_HEADING = 14  # a heading set on two lines has a first line shorter than this (not a full line)
-COLUMN_P90 = 60  # a file whose 90th-percentile line is at most this long is set at a column width …
-COLUMN_WRAP = 15  # … and wraps any line this long; other files (one line per paragraph) …
-LINE_WRAP = 60  # … wrap only lines this long
-WRAP_RATIO = 0.75  # a title-like line this wide relative to the wrapped line above is its next line
-FULL_RATIO = 0.9  # a last line this wide relative to its block's widest was cut mid-sentence
-MAX_INTERPOSED = 3  # headings, captions or labels placed inside one paragraph, at most
-FIGURE_MIN = 20  # a label run this long, mostly words without figures, is a map or word cloud …
-FIGURE_DIGITS = 0.25  # … when fewer than this share of its labels hold a number
-MIN_RUN = 3  # short blocks in a row that make a label run (a figure or word list)
-WIDE_GAP = 3  # blank lines that part the entries of a list set as a table (2021's 院士: name | institution)
-ENTRY_MAX = 50  # an entry's piece is at most this long
-MIN_TIMELINE = 3  # dated lines in a row that make a timeline
-CAPTION_MIN = 6  # a letter-spaced caption (上 海 天 文 馆 …) has at least this many characters
+
+class Role(StrEnum):
+    """What a block is on the page: set by assign_roles, mark_labels and mark_timeline, and by the
+    merges for the blocks they make. A role is code, not data: a new one needs an Assembly
+    method (`on_<role>`, else it is a paragraph) and, if it is a record, a paragraph kind."""
+
+    PROSE = "prose"  # running text; the role every block starts with
+    CHAPTER = "chapter"  # the chapter's number or title line, before the first section: no record
+    SECTION = "section"  # a section heading (4.4 优化科技金融生态, or a markdown # / ##): starts a section
+    HEADING = "heading"  # a sub-heading: titles the paragraphs after it (before them in 2019), else a heading-only record
+    LABEL = "label"  # a district label line (闵行, 浦东 张江) in a section whose manifest entry lists labels
+    TABLE = "table"  # table rows (tabs, | pipes, HTML): a record of kind table
+    LIST = "list"  # a bulleted list, a run of short labels, or one entry of a list set as a table
+    DEBRIS = "debris"  # box numbers, a stray page number, a lone A/B/C: no record
+    CAPTION = "caption"  # a photo's caption (manifest `captions`, or a lone letter-spaced title): titles nothing
+    EVENT = "event"  # one event of a timeline: a dated line, a dated run's item, a dated list's item
+    FIGURE = "figure"  # a map or word cloud (a long run of labels) or a numbered diagram's labels
 
 
-@dataclass
+@dataclass(frozen=True)
 class Line:
     no: int  # 1-based line number in the source file
     raw: str
     text: str  # cleaned
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
+    """A run of source lines and what the steps found it to be. Frozen: a step returns new blocks
+    (dataclasses.replace), so each step can be read, and tested, as blocks in, blocks out."""
+
     lines: list[Line]
     gap: int  # blank lines before the block
     indented: bool  # starts with white space: a new text box in the PDF
-    role: str = "prose"  # chapter | section | heading | label | table | list | prose
+    role: Role = Role.PROSE  # what the block is on the page: see Role
     section: str = ""  # "4.4 优化科技金融生态" once sections are known
     marked: bool = False  # ▶ ► ● ◆ >> or a markdown heading: certainly a heading
     districts: list[str] = field(default_factory=list)  # for labels
@@ -87,21 +92,22 @@ class Block:
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
     spliced: bool = False  # put into its section by a manifest `spliced` note
     separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
+    layout: Layout = field(default=DEFAULT_LAYOUT, repr=False)  # the report's, by which its lines are joined
 
     @property
     def text(self) -> str:
         if self.pieces and self.separate:
             return " ".join(self.pieces)
         if self.pieces:
-            return join_pieces(self.pieces, self.widths)
-        if self.role == "heading":  # a title wrapped over two lines, or set vertically
-            return join_pieces(["".join(line.text for line in self.lines)])
+            return join_pieces(self.pieces, self.widths, self.layout)
+        if self.role == Role.HEADING:  # a title wrapped over two lines, or set vertically
+            return join_pieces(["".join(line.text for line in self.lines)], layout=self.layout)
         items: list[list[Line]] = []  # list items (each `- ` line starts one), else one item
         for line in self.lines:
             if not items or is_bullet(line.raw):
                 items.append([])
             items[-1].append(line)
-        return " ".join(join_lines(item) for item in items)
+        return " ".join(join_lines(item, self.layout) for item in items)
 
     @property
     def first(self) -> int:
@@ -117,13 +123,12 @@ class Block:
         return self.lines[self.borrowed].no
 
 
-def _spaced(raw: str) -> bool:
+def _spaced(raw: str, layout: Layout) -> bool:
     """Set letter-spaced (端 化 、集 群): a line of justified prose in a narrow column."""
-    tokens = raw.split()
-    return len(tokens) >= 4 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens)
+    return letter_spaced(raw.split(), min_tokens=layout.spaced_tokens, share=layout.wrap_spaced_share, most=layout.letter_max)
 
 
-def join_lines(lines: list[Line]) -> str:
+def join_lines(lines: list[Line], layout: Layout) -> str:
     """The cleaned lines of one block as one text. A line as wide as the block's widest runs
     straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
     服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
@@ -132,7 +137,7 @@ def join_lines(lines: list[Line]) -> str:
     if len(lines) == 1:
         return texts[0]
     widths = [display_width(line.raw) for line in lines]
-    full = WRAP_RATIO * max(widths)
+    full = layout.wrap_ratio * max(widths)
     out = last = ""
     for i, text in enumerate(texts):
         if not text:
@@ -140,9 +145,9 @@ def join_lines(lines: list[Line]) -> str:
         if out:
             prev = lines[i - 1]
             cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
-                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw) or _spaced(lines[i].raw) or _word_crosses(out, text)
+                out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw, layout) or _spaced(lines[i].raw, layout) or _word_crosses(out, text)
             )
-            out += text if cut else join_pieces([last, text])[len(last):]
+            out += text if cut else join_pieces([last, text], layout=layout)[len(last):]
         else:
             out = text
         last = text
@@ -152,20 +157,21 @@ def join_lines(lines: list[Line]) -> str:
 # 1. lines ---------------------------------------------------------------------------------
 
 
-def read_lines(report: Report) -> list[Line | None]:
+def read_lines(report: Report, layout: Layout) -> list[Line | None]:
     """Source lines with blanks and page furniture as None (kept, so numbering stays true)."""
     raws = report.lines
     furniture = {i for i, raw in enumerate(raws) if _RUNNING_HEADER.match(raw)}
+    reach = layout.page_number_reach
     for i in list(furniture):
-        for j in (i - 1, i - 2, i + 1, i + 2):  # the page number next to its running header
-            if 0 <= j < len(raws) and _PAGE_NUMBER.match(raws[j]):
+        for j in range(i - reach, i + reach + 1):  # the page number next to its running header
+            if j != i and 0 <= j < len(raws) and _PAGE_NUMBER.match(raws[j]):
                 furniture.add(j)
     lines: list[Line | None] = []
     for i, raw in enumerate(raws):
         if i in furniture or is_blank(raw) or is_separator(raw):
             lines.append(None)
         else:
-            lines.append(Line(i + 1, raw, clean_line(raw)))
+            lines.append(Line(i + 1, raw, clean_line(raw, layout)))
     return lines
 
 
@@ -176,7 +182,7 @@ def _starts_box(raw: str) -> bool:
     return raw[:1] in (" ", "\u3000")
 
 
-def split_blocks(lines: list[Line | None]) -> list[Block]:
+def split_blocks(lines: list[Line | None], layout: Layout) -> list[Block]:
     blocks: list[Block] = []
     current: list[Line] = []
     gap = 0
@@ -184,7 +190,7 @@ def split_blocks(lines: list[Line | None]) -> list[Block]:
     def close() -> None:
         nonlocal current, gap
         if current:
-            blocks.append(Block(current, gap, _starts_box(current[0].raw)))
+            blocks.append(Block(current, gap, _starts_box(current[0].raw), layout=layout))
             gap = 0
         current = []
 
@@ -196,37 +202,37 @@ def split_blocks(lines: list[Line | None]) -> list[Block]:
         if current and (
             _starts_box(line.raw)
             or _SECTION.match(line.raw)
-            or markdown_heading(line.raw)
-            or markdown_heading(current[-1].raw)
+            or markdown_heading(line.raw, layout)
+            or markdown_heading(current[-1].raw, layout)
             or (is_bullet(line.raw) and not is_bullet(current[-1].raw))
         ):
             close()
         if line.text:
             current.append(line)
     close()
-    return [piece for block in blocks for piece in _split_leading_heading(block)]
+    return [piece for block in blocks for piece in _split_leading_heading(block, layout)]
 
 
-def _split_leading_heading(block: Block) -> list[Block]:
+def _split_leading_heading(block: Block, layout: Layout) -> list[Block]:
     """A short title line glued to the prose under it becomes a block of its own."""
     if len(block.lines) >= 2 and not _SECTION.match(block.lines[0].raw):
         head, second = block.lines[0].text, block.lines[1].text
-        if _heading_text(head) and len(second) >= LEAD_MIN and len(second) >= LEAD_RATIO * len(head):
-            return [Block(block.lines[:1], block.gap, block.indented), Block(block.lines[1:], 0, False)]
+        if _heading_text(head, layout) and len(second) >= layout.lead_min and len(second) >= layout.lead_ratio * len(head):
+            return [replace(block, lines=block.lines[:1]), replace(block, lines=block.lines[1:], gap=0, indented=False)]
     return [block]
 
 
 # 3. roles ---------------------------------------------------------------------------------
 
 
-def _heading_text(text: str) -> bool:
+def _heading_text(text: str, layout: Layout) -> bool:
     """Short, unfinished-sentence-free, not a statistic: reads as a title."""
     return (
-        0 < len(text) <= HEADING_MAX
+        0 < len(text) <= layout.heading_max
         and text[-1] not in TERMINAL + "，、：:,(（“"
         and text[0] not in "(（"
         and "。" not in text
-        and sum(ch.isdigit() for ch in _YEAR.sub("", _QUOTED.sub("", text))) <= 2
+        and sum(ch.isdigit() for ch in _YEAR.sub("", _QUOTED.sub("", text))) <= layout.heading_digits
         and any(is_cjk(ch) for ch in text)
     )
 
@@ -244,11 +250,11 @@ def _unbalanced(text: str) -> bool:
     return depth > 0
 
 
-def _is_heading(block: Block) -> bool:
+def _is_heading(block: Block, layout: Layout) -> bool:
     raw = "".join(line.raw for line in block.lines)
-    vertical = all(len(line.text) <= 2 for line in block.lines)  # 仪器\n共享\n服务
-    two_short = len(block.lines) == 2 and len(block.lines[0].text) < TWO_LINE_HEADING  # not a wrapped full line
-    return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
+    vertical = all(len(line.text) <= layout.vertical_max for line in block.lines)  # 仪器\n共享\n服务
+    two_short = len(block.lines) == 2 and len(block.lines[0].text) < layout.two_line_heading  # not a wrapped full line
+    return (len(block.lines) == 1 or two_short or vertical) and _heading_text(block.text, layout) and not _BOLD_NUMBER.search(raw) and not _unbalanced(block.text)
 
 
 def _chapter_line(block: Block, report: Report) -> bool:
@@ -257,40 +263,46 @@ def _chapter_line(block: Block, report: Report) -> bool:
     return not section_key(rest) or section_key(rest) == section_key(report.chapter_title)
 
 
-def assign_roles(blocks: list[Block], report: Report, corpus: Corpus) -> dict[str, str]:
-    """Set each block's role; returns section number (or title) -> full section name."""
-    sections: dict[str, str] = {}
+def assign_roles(blocks: list[Block], report: Report, layout: Layout) -> list[Block]:
+    """Each block with its role; a section line also with its section's name."""
+    out: list[Block] = []
     seen_section = False
     for block in blocks:
-        first = block.lines[0]
-        md = markdown_heading(first.raw)
-        m = _SECTION.match(first.raw)
-        if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
-            block.role = "chapter"
-        elif m and (m.group(2) or len(block.lines) > 1):
-            title = clean_line(m.group(2) or "") or join_pieces([line.text for line in block.lines[1:]])
-            if len(title) <= HEADING_MAX:
-                block.role, block.section = "section", f"{m.group(1)} {title}"
-                sections[m.group(1)] = block.section
-                seen_section = True
-        elif md and md[0] <= 2:
-            block.role, block.section = "section", md[1]
-            sections[md[1]] = md[1]
-            seen_section = True
-        elif md:
-            block.role, block.marked = "heading", True
-        elif is_table_line(first.raw):
-            block.role = "table"
-        elif is_bullet(first.raw):
-            block.role = "list"
-        elif _is_heading(block):
-            block.role, block.marked = "heading", bool(_HEADING_MARK.match(first.raw))
-        if block.role in ("heading", "prose") and not block.marked:
-            if _is_debris(block):
-                block.role = "debris"
-            elif _is_caption(block, report):
-                block.role = "caption"
-    return sections
+        block = _with_role(block, report, layout, seen_section)
+        seen_section = seen_section or block.role == Role.SECTION
+        out.append(block)
+    return out
+
+
+def _with_role(block: Block, report: Report, layout: Layout, seen_section: bool) -> Block:
+    """The block as a chapter line (only before the first section), a section line, a marked
+    heading, table, list or sub-heading; a title-like or prose block may still be box numbers
+    (debris) or a photo caption. Markdown levels are the files' notation: # chapter, ## section."""
+    first = block.lines[0]
+    md = markdown_heading(first.raw, layout)
+    m = _SECTION.match(first.raw)
+    if not seen_section and (md and md[0] == 1 or not md and not m) and _chapter_line(block, report):
+        return replace(block, role=Role.CHAPTER)
+    if m and (m.group(2) or len(block.lines) > 1):
+        title = clean_line(m.group(2) or "", layout) or join_pieces([line.text for line in block.lines[1:]], layout=layout)
+        if len(title) <= layout.heading_max:
+            return replace(block, role=Role.SECTION, section=f"{m.group(1)} {title}")
+    elif md and md[0] <= 2:
+        return replace(block, role=Role.SECTION, section=md[1])
+    elif md:
+        return replace(block, role=Role.HEADING, marked=True)
+    elif is_table_line(first.raw):
+        return replace(block, role=Role.TABLE)
+    elif is_bullet(first.raw):
+        return replace(block, role=Role.LIST)
+    elif _is_heading(block, layout):
+        block = replace(block, role=Role.HEADING, marked=bool(_HEADING_MARK.match(first.raw)))
+    if block.role in (Role.HEADING, Role.PROSE) and not block.marked:
+        if _is_debris(block):
+            return replace(block, role=Role.DEBRIS)
+        if _is_caption(block, report, layout):
+            return replace(block, role=Role.CAPTION)
+    return block
 
 
 _DEBRIS = re.compile(r"^(?:[\d\s]{1,8}|[A-Z])$")  # box numbers "01 02", "0201 03", a page number, a lone A/B/C
@@ -300,91 +312,112 @@ def _is_debris(block: Block) -> bool:
     return len(block.lines) == 1 and bool(_DEBRIS.match(block.lines[0].text))
 
 
-def _letter_spaced(raw: str) -> bool:
-    tokens = raw.split()
-    return len(tokens) >= CAPTION_MIN and all(len(t) == 1 and is_cjk(t) for t in tokens)
+def _letter_spaced(raw: str, layout: Layout) -> bool:
+    """Every token a lone Chinese character, and enough of them: stricter than `_spaced`, as a
+    sub-heading's wrapped line (公 园 建 设，强 化 …) is letter-spaced but no caption."""
+    return letter_spaced(raw.split(), min_tokens=layout.caption_min, share=1.0, most=1, cjk=True)
 
 
-def _is_caption(block: Block, report: Report) -> bool:
+def _is_caption(block: Block, report: Report, layout: Layout) -> bool:
     """A photo caption: listed in the manifest, or a lone title set letter-spaced (上 海 天 文 馆
     完 成 首 次 亮 灯), which the reports do for captions and never for sub-headings."""
     text = compact(block.text)
     if text in report.captions:
         return True
-    return block.role == "heading" and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw)
+    return block.role == Role.HEADING and len(block.lines) == 1 and _letter_spaced(block.lines[0].raw, layout)
 
 
 def _dated(text: str) -> bool:
     return bool(_DATE_START.match(text) or _DATE_END.search(text))
 
 
-def _mark_timeline(blocks: list[Block]) -> None:
+def mark_timeline(blocks: list[Block], layout: Layout) -> list[Block]:
     """Runs of one-line events each starting or ending with its month (2019's introduction:
     长三角科技资源共享服务平台开通启动4月 … 12月 中以（上海）创新园开园) are one record each."""
+    out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
         while (
             j < len(blocks)
-            and blocks[j].role in ("heading", "prose")
+            and blocks[j].role in (Role.HEADING, Role.PROSE)
             and len(blocks[j].lines) == 1
             and blocks[j].section == blocks[i].section
             and _dated(blocks[j].text)
             and _DATE_END.sub("", _DATE_START.sub("", blocks[j].text)).strip()  # an event, not a date alone
         ):
             j += 1
-        if j - i >= MIN_TIMELINE:
-            for block in blocks[i:j]:
-                block.role = "event"
+        timeline = j - i >= layout.min_timeline
+        out.extend(replace(block, role=Role.EVENT) if timeline else block for block in blocks[i : max(j, i + 1)])
         i = max(j, i + 1)
+    return out
 
 
-def assign_sections(blocks: list[Block], report: Report, sections: dict[str, str]) -> None:
-    """Give every block its section; a `moved` note starts a section before its heading line, a
+def section_names(blocks: list[Block]) -> dict[str, str]:
+    """Section number (or a markdown section's title) -> the section's full name, as its section
+    line gives it: what `moved` and `spliced` notes name sections by."""
+    names: dict[str, str] = {}
+    for block in blocks:
+        if block.role == Role.SECTION:
+            m = _SECTION.match(block.lines[0].raw)
+            names[m.group(1) if m else block.section] = block.section
+    return names
+
+
+def assign_sections(blocks: list[Block], report: Report) -> list[Block]:
+    """Each block with its section; a `moved` note starts a section before its heading line, a
     `spliced` one puts a range of lines (a figure box) back into the section it belongs to."""
+    sections = section_names(blocks)
     anchors = {compact(text): number for number, text in report.moved.items()}
     current = ""
+    out: list[Block] = []
     for block in blocks:
-        if block.role == "section":
+        if block.role == Role.SECTION:
             current = block.section if not current.startswith(block.section.split()[0] + " ") else current
         else:
             start = compact(block.text)
             for anchor, number in anchors.items():
                 if start.startswith(anchor) and number in sections:
                     current = sections[number]
-            block.section = current
+            section, spliced = current, block.spliced
             for number, first, last in report.spliced:  # lines placed inside another section
                 if first <= block.first <= last and number in sections:
-                    block.section, block.spliced = sections[number], True
+                    section, spliced = sections[number], True
+            block = replace(block, section=section, spliced=spliced)
+        out.append(block)
+    return out
 
 
-def mark_labels(blocks: list[Block], report: Report, corpus: Corpus) -> None:
+def mark_labels(blocks: list[Block], report: Report, corpus: Corpus, layout: Layout) -> list[Block]:
     """District labels, in the sections the manifest says carry them.
 
     A lone area name (东方美谷) inside a run of short lines is a word of a map or word list,
     not a label; a district name (杨浦) always is."""
+    out: list[Block] = []
     for i, block in enumerate(blocks):
         position = report.labels.get(block.section.split(" ")[0]) if block.section else None
-        if not position or block.role not in ("heading", "prose"):
-            continue
-        in_run = 0 < i < len(blocks) - 1 and _short(blocks[i - 1]) and _short(blocks[i + 1])
-        names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run)
-        if names:
-            block.role, block.districts = "label", names
-        elif position == "before" and block.role == "heading" and districts_named(block.text, corpus):
-            block.role, block.districts, block.subtitle = "label", districts_named(block.text, corpus), block.text
+        if position and block.role in (Role.HEADING, Role.PROSE):
+            # the block before as marked already (a label is not short), the one after as found
+            in_run = 0 < i < len(blocks) - 1 and _short(out[i - 1], layout) and _short(blocks[i + 1], layout)
+            names = label_districts(" ".join(line.text for line in block.lines), corpus, areas=not in_run, layout=layout)
+            if names:
+                block = replace(block, role=Role.LABEL, districts=names)
+            elif position == "before" and block.role == Role.HEADING and districts_named(block.text, corpus):
+                block = replace(block, role=Role.LABEL, districts=districts_named(block.text, corpus), subtitle=block.text)
+        out.append(block)
+    return out
 
 
 # 5. merges --------------------------------------------------------------------------------
 
 
-def wrap_width(lines: list[Line | None]) -> int:
+def wrap_width(lines: list[Line | None], layout: Layout) -> int:
     """Shortest line that may have been wrapped. Files set at a column width (2017, 2019: nine
     lines in ten under 60 characters) wrap anywhere; files with one line per paragraph (2020,
     2021) break only long lines, so a short statistic line is never glued to the next one."""
-    lengths = sorted(len(line.text) for line in lines if line and len(line.text) > 3)
-    p90 = lengths[int(0.9 * len(lengths))] if lengths else 0
-    return COLUMN_WRAP if p90 <= COLUMN_P90 else LINE_WRAP
+    lengths = sorted(len(line.text) for line in lines if line and len(line.text) > layout.column_skip)
+    measure = lengths[int(layout.column_quantile * len(lengths))] if lengths else 0
+    return layout.column_wrap if measure <= layout.column_max else layout.line_wrap
 
 
 def _cut_mid_sentence(block: Block, min_width: int) -> bool:
@@ -393,20 +426,20 @@ def _cut_mid_sentence(block: Block, min_width: int) -> bool:
     return last[-1] not in TERMINAL + "：:" and (len(last) >= min_width or last[-1] in "，、")
 
 
-def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
+def _runs_on(prev: Block, block: Block, min_width: int, layout: Layout) -> bool:
     """Is `block` the next line of the paragraph `prev`, broken off by one blank line?"""
     return (
-        prev.role in ("prose", "heading")
-        and block.role in ("prose", "heading")
+        prev.role in (Role.PROSE, Role.HEADING)
+        and block.role in (Role.PROSE, Role.HEADING)
         and not block.marked
-        and block.gap == 1
+        and block.gap == layout.wrap_gap
         and not block.indented
         and block.section == prev.section
         and (
             _cut_mid_sentence(prev, min_width)
             # a short last line still runs on when a word runs across (总体稳步 | 增长，尤其是…)
             or (
-                block.role == "prose"
+                block.role == Role.PROSE
                 and is_cjk(prev.lines[-1].text[-1])
                 and is_cjk(block.lines[0].text[0])
                 and _word_crosses(prev.lines[-1].text, block.lines[0].text)
@@ -415,54 +448,54 @@ def _runs_on(prev: Block, block: Block, min_width: int) -> bool:
         # a date starts the next event (4月10日，… | 6月20—21日，…), unless the text asks for one (截至 | 9月13日)
         and (not _DATE_START.match(block.text) or prev.text.endswith(_WANTS_DATE))
         and (
-            block.role == "prose"
+            block.role == Role.PROSE
             or _unbalanced(prev.text)
             or _unbalanced(block.text)
-            or len(block.text) <= 3
-            or _narrow_column_line(prev, block)
+            or len(block.text) <= layout.tail_max
+            or _narrow_column_line(prev, block, layout)
             or _word_crosses(prev.lines[-1].text, block.lines[0].text)  # 直播视 | 频浏览
         )
     )
 
 
-def _narrow_column_line(prev: Block, block: Block) -> bool:
+def _narrow_column_line(prev: Block, block: Block, layout: Layout) -> bool:
     """A title-like line as wide as the line above it, in prose set one line per block (a
     narrow double-spaced column: 际科技艺术展演再次成为全国科技), is that prose's next line."""
     return (
         (prev.tail or len(prev.lines)) == 1
         and (any(ch in prev.text for ch in "。；") or prev.lines[-1].text[-1] in DANGLING)
-        and len(block.text) >= WRAP_RATIO * len(prev.lines[-1].text)
+        and len(block.text) >= layout.wrap_ratio * len(prev.lines[-1].text)
     )
 
 
 def _interposable(block: Block, section: str) -> bool:
-    return block.section == section and block.role in ("heading", "caption", "debris") and not block.marked
+    return block.section == section and block.role in (Role.HEADING, Role.CAPTION, Role.DEBRIS) and not block.marked
 
 
-def _continues(prev: Block, block: Block, after: Block | None, min_width: int) -> bool:
+def _continues(prev: Block, block: Block, after: Block | None, min_width: int, layout: Layout) -> bool:
     """Is `block`, found past interposed titles, the rest of the paragraph `prev`?"""
     if block.section != prev.section or block.indented or block.marked or _DATE_START.match(block.text):
         return False
-    if block.role == "prose":
+    if block.role == Role.PROSE:
         return True
     # a title-like piece that itself runs on into the next line is a line of prose
     return (
-        block.role == "heading"
+        block.role == Role.HEADING
         and after is not None
-        and after.role in ("prose", "heading")
-        and after.gap == 1
+        and after.role in (Role.PROSE, Role.HEADING)
+        and after.gap == layout.wrap_gap
         and not after.indented
         and after.section == block.section
         and _cut_mid_sentence(block, min_width)
         and (
-            after.role == "prose"
-            or len(after.text) >= WRAP_RATIO * len(block.lines[-1].text)
+            after.role == Role.PROSE
+            or len(after.text) >= layout.wrap_ratio * len(block.lines[-1].text)
             or _word_crosses(block.lines[-1].text, after.lines[0].text)
         )
     )
 
 
-def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
+def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> list[Block]:
     """Re-join a paragraph that extraction broke apart: across one blank line (科技成\\n\\n果转移…),
     and across headings, captions and box numbers placed in the middle of it (2019 §4.6: 上海科普
     | 科普设施建设进一步完善 | 科普工作取得丰硕成果 | 公园建设…). The interposed blocks are
@@ -470,66 +503,65 @@ def join_continuations(blocks: list[Block], min_width: int) -> list[Block]:
     of their own (in "after" layout they then title it, as they title the text they stand in)."""
     out: list[Block] = []
     held: list[Block] = []  # interposed blocks, emitted once their paragraph is complete
-    current: Block | None = None  # the paragraph being re-joined
+    current: Block | None = None  # the paragraph being re-joined, out[at]
+    at = 0
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        if current is not None and _runs_on(current, block, min_width) and (
-            current.role == "prose" or _word_crosses(current.lines[-1].text, block.lines[0].text)
+        if current is not None and _runs_on(current, block, min_width, layout) and (
+            current.role == Role.PROSE or _word_crosses(current.lines[-1].text, block.lines[0].text)
         ):  # (a title-like line starts a paragraph only when a word runs on: 创新型、创 | 业型)
-            current.lines.extend(block.lines)
-            current.role, current.tail = "prose", len(block.lines)
+            current = out[at] = replace(current, lines=[*current.lines, *block.lines], role=Role.PROSE, tail=len(block.lines))
             i += 1
             continue
-        if current is not None and current.role == "prose" and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
+        if current is not None and current.role == Role.PROSE and _cut_mid_sentence(current, min_width) and any(ch in current.text for ch in "。；"):
             widest = max(len(line.text) for line in current.lines)
-            full = len(current.lines[-1].text) >= FULL_RATIO * widest
+            full = len(current.lines[-1].text) >= layout.full_ratio * widest
             j, found = i, False
-            while full and j < len(blocks) and j - i <= MAX_INTERPOSED:  # up to MAX_INTERPOSED blocks, then the continuation
+            while full and j < len(blocks) and j - i <= layout.max_interposed:  # up to max_interposed blocks, then the continuation
                 after = blocks[j + 1] if j + 1 < len(blocks) else None
-                if j > i and _continues(current, blocks[j], after, min_width):
+                if j > i and _continues(current, blocks[j], after, min_width, layout):
                     found = True
                     break
                 if not _interposable(blocks[j], current.section):
                     break
                 j += 1
             if found:
-                for b in blocks[i:j]:
-                    b.interposed = True
-                current.skipped.extend(line.no for b in blocks[i:j] for line in b.lines)
-                current.lines.extend(blocks[j].lines)
-                current.tail = len(blocks[j].lines)
-                held.extend(blocks[i:j])
+                skipped = [line.no for b in blocks[i:j] for line in b.lines]
+                current = out[at] = replace(
+                    current, lines=[*current.lines, *blocks[j].lines], skipped=[*current.skipped, *skipped], tail=len(blocks[j].lines)
+                )
+                held.extend(replace(b, interposed=True) for b in blocks[i:j])
                 i = j + 1
                 continue
         out.extend(held)
         held = []
         out.append(block)
-        current = block if block.role in ("prose", "heading") and not block.marked else None
+        current, at = (block if block.role in (Role.PROSE, Role.HEADING) and not block.marked else None), len(out) - 1
         i += 1
     out.extend(held)
     return out
 
 
-def _short(block: Block) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and not block.interposed and len(block.text) <= SHORT_MAX and block.text[-1] not in "。；！？"
+def _short(block: Block, layout: Layout) -> bool:
+    return block.role in (Role.PROSE, Role.HEADING) and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]:
+def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
     """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
-        while j < len(blocks) and _short(blocks[j]) and blocks[j].section == blocks[i].section:
+        while j < len(blocks) and _short(blocks[j], layout) and blocks[j].section == blocks[i].section:
             j += 1
-        if j - i > min_run and blocks[j - 1].role == "heading" and j < len(blocks) and blocks[j].role in ("prose", "list", "table"):
+        if j - i > layout.min_run and blocks[j - 1].role == Role.HEADING and j < len(blocks) and blocks[j].role in (Role.PROSE, Role.LIST, Role.TABLE):
             j -= 1  # the run's last line is the title of the paragraph after it
-        if j - i >= min_run:
+        if j - i >= layout.min_run:
             run = blocks[i:j]
-            items = _timeline_items(run) if sum(bool(_DATE_START.match(b.text)) for b in run) >= 2 else [run]
-            role = "event" if len(items) > 1 else "figure" if _figure(run) else "list"
-            out.extend(_run_block(item, role) for item in items)
+            items = _timeline_items(run, layout) if sum(bool(_DATE_START.match(b.text)) for b in run) >= layout.run_dates else [run]
+            role = Role.EVENT if len(items) > 1 else Role.FIGURE if _figure(run, layout) else Role.LIST
+            out.extend(_run_block(item, role, layout) for item in items)
             i = j
         else:
             out.append(blocks[i])
@@ -537,7 +569,7 @@ def group_short_runs(blocks: list[Block], min_run: int = MIN_RUN) -> list[Block]
     return out
 
 
-def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
+def group_numbered_diagrams(blocks: list[Block], layout: Layout) -> list[Block]:
     """A diagram whose labels are numbered in a row of digits of their own (2017 lines 326-353:
     1 | 2 3 | 5 | 4, then 构建一个“热带雨林式”的产业生态体系 and four more labels): one figure
     record of as many labels as there are numbers; the digits are dropped."""
@@ -545,17 +577,15 @@ def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
     i = 0
     while i < len(blocks):
         j = i
-        while j < len(blocks) and blocks[j].role == "debris" and blocks[j].section == blocks[i].section:
+        while j < len(blocks) and blocks[j].role == Role.DEBRIS and blocks[j].section == blocks[i].section:
             j += 1
-        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= 2 else 0
+        count = sum(len(b.text.split()) for b in blocks[i:j]) if j - i >= layout.diagram_rows else 0
         labels = blocks[j : j + count]
-        if count >= MIN_RUN and len(labels) == count and all(
-            b.role in ("prose", "heading") and not b.marked and b.section == blocks[i].section for b in labels
+        if count >= layout.min_run and len(labels) == count and all(
+            b.role in (Role.PROSE, Role.HEADING) and not b.marked and b.section == blocks[i].section for b in labels
         ):
-            figure = _run_block(labels, "figure")
-            figure.separate = True
             out.extend(blocks[i:j])
-            out.append(figure)
+            out.append(replace(_run_block(labels, Role.FIGURE, layout), separate=True))
             i = j + count
             continue
         out.append(blocks[i])
@@ -563,11 +593,11 @@ def group_numbered_diagrams(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _entry_piece(block: Block, section: str) -> bool:
-    return block.role in ("prose", "heading") and not block.marked and block.section == section and len(block.text) <= ENTRY_MAX
+def _entry_piece(block: Block, section: str, layout: Layout) -> bool:
+    return block.role in (Role.PROSE, Role.HEADING) and not block.marked and block.section == section and len(block.text) <= layout.entry_max
 
 
-def group_entries(blocks: list[Block]) -> list[Block]:
+def group_entries(blocks: list[Block], layout: Layout) -> list[Block]:
     """A list whose entries wrap over several short blocks, the entries parted by wider gaps
     (2021 §4.1, lines 39-150: 李 骏 | 复旦大学 (数学物理学部), three blank lines, 俞 隼 | …):
     one record per entry, not runs cut by line length. An entry ends at its wide gap, or after
@@ -578,21 +608,21 @@ def group_entries(blocks: list[Block]) -> list[Block]:
         section = blocks[i].section
         items: list[list[Block]] = []
         j = i
-        while j < len(blocks) and blocks[j].gap >= WIDE_GAP and _entry_piece(blocks[j], section):
+        while j < len(blocks) and blocks[j].gap >= layout.wide_gap and _entry_piece(blocks[j], section, layout):
             k = j + 1
             while (
                 k < len(blocks)
-                and blocks[k].gap <= 1
-                and _entry_piece(blocks[k], section)
+                and blocks[k].gap <= layout.wrap_gap
+                and _entry_piece(blocks[k], section, layout)
                 and not (k - 1 > j and blocks[k - 1].text.endswith((")", "）")))
             ):
                 k += 1
-            if k - j < 2:
+            if k - j < layout.entry_pieces:
                 break
             items.append(blocks[j:k])
             j = k
-        if len(items) >= MIN_RUN:
-            out.extend(_run_block(item, "list") for item in items)
+        if len(items) >= layout.min_run:
+            out.extend(_run_block(item, Role.LIST, layout) for item in items)
             i = j
         else:
             out.append(blocks[i])
@@ -600,22 +630,22 @@ def group_entries(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def _figure(run: list[Block]) -> bool:
+def _figure(run: list[Block], layout: Layout) -> bool:
     """A map or word cloud (2017 lines 213-293, the 张江科学城 map: 下盐公路 锦绣东路 龙东大道 …):
     many labels, few of them numbers. Statistics boxes (115家 …) stay lists."""
     numbered = sum(any(ch.isdigit() for ch in b.text) for b in run)
-    return len(run) >= FIGURE_MIN and numbered < FIGURE_DIGITS * len(run)
+    return len(run) >= layout.figure_min and numbered < layout.figure_digits * len(run)
 
 
-def _run_block(run: list[Block], role: str) -> Block:
+def _run_block(run: list[Block], role: Role, layout: Layout) -> Block:
     lines = [line for b in run for line in b.lines]
     pieces = [b.text for b in run]
     widths = [display_width(b.lines[-1].raw) for b in run]
     skipped = [n for b in run for n in b.skipped]
-    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced)
+    return Block(lines, run[0].gap, run[0].indented, role, run[0].section, pieces=pieces, widths=widths, skipped=skipped, spliced=run[0].spliced, layout=layout)
 
 
-def _timeline_items(run: list[Block]) -> list[list[Block]]:
+def _timeline_items(run: list[Block], layout: Layout) -> list[list[Block]]:
     """A timeline set in a narrow column (2017's introduction: 5月20—27日，| 2017年上海科技 | 节举办
     | 7月，市政府批 …), one list of pieces per event. An event starts at its date, after a wider
     gap, or after a piece clearly shorter than the column (the last line of the one before)."""
@@ -626,15 +656,15 @@ def _timeline_items(run: list[Block]) -> list[list[Block]]:
         if (
             prev is None
             or _DATE_START.match(block.text)
-            or block.gap >= 2
-            or display_width(prev.lines[-1].raw) < widest / 2
+            or block.gap >= layout.event_gap
+            or display_width(prev.lines[-1].raw) < layout.event_end_ratio * widest
         ):
             items.append([])
         items[-1].append(block)
     return items
 
 
-def split_dated_lists(blocks: list[Block]) -> list[Block]:
+def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
     """A month on a line of its own over a bulleted list (2021: 7月 | - 世界人工智能大会举办 | - 全球
     建筑规模最大的天文馆…): one record per item, each with the date line. The date line is
     shared: a later item's record names the earlier items between as skipped."""
@@ -643,9 +673,9 @@ def split_dated_lists(blocks: list[Block]) -> list[Block]:
     while i < len(blocks):
         date = blocks[i]
         j = i + 1
-        while j < len(blocks) and blocks[j].role == "list" and blocks[j].pieces is None and blocks[j].section == date.section:
+        while j < len(blocks) and blocks[j].role == Role.LIST and blocks[j].pieces is None and blocks[j].section == date.section:
             j += 1
-        if date.role in ("heading", "prose") and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
+        if date.role in (Role.HEADING, Role.PROSE) and len(date.lines) == 1 and _DATE_ONLY.match(date.text) and j > i + 1:
             between: list[int] = []
             for block in blocks[i + 1 : j]:
                 items: list[list[Line]] = []
@@ -654,7 +684,7 @@ def split_dated_lists(blocks: list[Block]) -> list[Block]:
                         items.append([])
                     items[-1].append(line)
                 for item in items:
-                    out.append(Block([date.lines[0], *item], date.gap, date.indented, "event", date.section, skipped=list(between), borrowed=1))
+                    out.append(Block([date.lines[0], *item], date.gap, date.indented, Role.EVENT, date.section, skipped=list(between), borrowed=1, layout=layout))
                     between.extend(line.no for line in item)
             i = j
             continue
@@ -747,7 +777,7 @@ class TitlesAfter:
         pass
 
     def paragraph(self, draft: _Draft, block: Block) -> None:
-        if block.role != "event":  # a timeline's events are titled by their dates
+        if block.role != Role.EVENT:  # a timeline's events are titled by their dates
             self.pending.append(draft)
 
     def flush(self) -> None:
@@ -783,7 +813,7 @@ class Assembly:
 
     # one method per kind of block
     def feed(self, block: Block) -> None:
-        if block.role in ("chapter", "debris"):
+        if block.role in (Role.CHAPTER, Role.DEBRIS):
             return
         if block.section != self.section:
             self.layout.leave_section()
@@ -820,7 +850,7 @@ class Assembly:
         self.emit(block, "caption")
 
     def on_paragraph(self, block: Block) -> None:
-        kind = block.role if block.role in ("table", "list", "figure", "event") else "prose"
+        kind = block.role.value if block.role in (Role.TABLE, Role.LIST, Role.FIGURE, Role.EVENT) else "prose"
         draft = self.emit(block, kind)
         draft.districts.extend(self.label)
         draft.label = self.label_text
@@ -834,15 +864,18 @@ class Assembly:
 
 def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     """All paragraphs of one report file, in document order."""
-    lines = read_lines(report)
-    blocks = split_blocks(lines)
-    sections = assign_roles(blocks, report, corpus)
-    assign_sections(blocks, report, sections)
-    mark_labels(blocks, report, corpus)
-    _mark_timeline(blocks)
-    blocks = group_numbered_diagrams(blocks)
-    blocks = group_short_runs(group_entries(join_continuations(blocks, wrap_width(lines))))
-    blocks = split_dated_lists(blocks)
+    layout = report.layout
+    lines = read_lines(report, layout)
+    blocks = split_blocks(lines, layout)
+    blocks = assign_roles(blocks, report, layout)
+    blocks = assign_sections(blocks, report)
+    blocks = mark_labels(blocks, report, corpus, layout)
+    blocks = mark_timeline(blocks, layout)
+    blocks = group_numbered_diagrams(blocks, layout)
+    blocks = join_continuations(blocks, wrap_width(lines, layout), layout)
+    blocks = group_entries(blocks, layout)
+    blocks = group_short_runs(blocks, layout)
+    blocks = split_dated_lists(blocks, layout)
     assembly = Assembly(report)
     for block in blocks:
         assembly.feed(block)

@@ -53,7 +53,7 @@ def _fragments(corpus: Corpus | None, paragraphs: list[Paragraph]) -> set[tuple[
     out: set[tuple[str, str]] = set()
     wanted = {(p.file, p.heading) for p in paragraphs if p.heading}
     for report in corpus.reports:
-        texts = [clean_line(raw) for raw in report.lines]
+        texts = [clean_line(raw, report.layout) for raw in report.lines]
         nonblank = [i for i, t in enumerate(texts) if t]
         headings = {compact(h): h for f, h in wanted if f == report.file}
         for k, i in enumerate(nonblank):

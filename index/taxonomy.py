@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .corpus import Corpus, section_key
+from .layout import DEFAULT_LAYOUT, Layout
 from .normalize import nfkc
 
 
@@ -27,12 +28,12 @@ def districts_named(text: str, corpus: Corpus) -> list[str]:
     return found
 
 
-def label_districts(line: str, corpus: Corpus, areas: bool = True) -> list[str] | None:
+def label_districts(line: str, corpus: Corpus, areas: bool = True, layout: Layout = DEFAULT_LAYOUT) -> list[str] | None:
     """If the line is nothing but district names ("闵行", "浦东   张江"), the districts; else None.
 
     With areas=False a line of area names alone (东方美谷) is not a label."""
     words = nfkc(line).split()
-    if not words or len(words) > 3:
+    if not words or len(words) > layout.label_words:
         return None
     names: list[str] = []
     named = False
