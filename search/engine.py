@@ -17,6 +17,7 @@ when it opens, and its caches take a lock.
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -156,6 +157,12 @@ class Engine:
             terms = self.searcher.key_terms_from_text("words", text, numterms=3 * limit + 2 * len(asked))
             common = {t for t, _ in terms if self.searcher.doc_frequency("words", t) > COMMON * self.size}
         return [t for t, _ in terms if t not in common and not any(t in a or a in t for a in asked)][:limit]
+
+    @functools.cached_property
+    def corrector(self) -> suggest.VocabularyCorrector:
+        """The did-you-mean corrector, built on the first search that needs it."""
+        with self.searcher.lock:
+            return suggest.VocabularyCorrector.from_reader(self.searcher.reader())
 
     # -- records ------------------------------------------------------------------------
 
