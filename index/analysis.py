@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 
 import jieba
@@ -78,16 +79,20 @@ def gram_keys(folded: str) -> list[str]:
 
 
 class _TermTokenizer(Tokenizer):
-    """A Whoosh tokenizer over a stream of term strings (`terms`); positions count terms."""
+    """A Whoosh tokenizer over a stream of term strings (`terms`), each with a boost
+    (`weighted`, 1.0 unless a subclass says otherwise); positions count terms."""
 
     def terms(self, value: str) -> Iterator[str]:
         raise NotImplementedError
 
+    def weighted(self, value: str) -> Iterator[tuple[str, float]]:
+        return ((term, 1.0) for term in self.terms(value))
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):  # noqa: D102 (Whoosh API)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, text in enumerate(self.terms(value) if tokenize else (value,)):
-            token.text, token.boost, token.stopped = text, 1.0, False
+        for pos, (text, boost) in enumerate(self.weighted(value) if tokenize else ((value, 1.0),)):
+            token.text, token.boost, token.stopped = text, boost, False
             if keeporiginal:
                 token.original = text
             if positions:
@@ -107,9 +112,13 @@ class WordTokenizer(_TermTokenizer):
 
 class GramTokenizer(_TermTokenizer):
     """The `grams` field: every character and adjacent pair of the folded text (char_grams),
-    each distinct gram once per document. Matching needs only which documents hold a gram
-    (Existence postings); counts and positions come from the stored text when a candidate
-    is verified, so they are not indexed twice."""
+    each distinct gram once per document, boosted by how often it occurs there: the posting's
+    weight is the gram's count (schema.GramCounts), so a one- or two-character term is scored
+    from its postings alone, with no pass over the texts. Positions are not indexed: a longer
+    string is verified against the stored text."""
 
     def terms(self, value: str) -> Iterator[str]:
         return iter(dict.fromkeys(char_grams(fold(value))))
+
+    def weighted(self, value: str) -> Iterator[tuple[str, float]]:
+        return ((gram, float(n)) for gram, n in Counter(char_grams(fold(value))).items())

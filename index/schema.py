@@ -15,7 +15,21 @@ from .corpus import Report
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+
+
+class GramCounts(formats.Existence):
+    """Postings that say which documents hold a gram and, as the posting's weight, how many
+    times: the tokenizer gives each distinct gram once, boosted by its count (GramTokenizer).
+    Whoosh's Frequency format would store the count again as a value; the weight alone is
+    what the search reads."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        kwargs["boosts"] = True
+        counts: dict[str, float] = {}
+        for token in formats.tokens(value, analyzer, kwargs):
+            counts[token.text] = counts.get(token.text, 0.0) + token.boost
+        return ((gram, int(n), n * self.field_boost, b"") for gram, n in counts.items())
 
 
 def make_schema() -> fields.Schema:
@@ -37,7 +51,7 @@ def make_schema() -> fields.Schema:
         skipped=fields.STORED,  # lines inside the cited range that are not part of the text
         # The exact jieba word count: Whoosh keeps field lengths as a lossy byte, BM25 needs it true.
         length=fields.STORED,
-        grams=fields.FieldType(formats.Existence(), GramTokenizer(), scorable=False),
+        grams=fields.FieldType(GramCounts(), GramTokenizer(), scorable=False),
         words=fields.TEXT(analyzer=WordTokenizer(), phrase=False),
         title=fields.TEXT(analyzer=WordTokenizer(), phrase=False, stored=False),
     )

@@ -1,37 +1,27 @@
 """Sets of document numbers as Python ints (bit d set = document d is in the set).
 
 Intersections, unions and counts of such sets run in C however large they are, which is what
-keeps candidate lookups and facet counts fast at 50,000+ paragraphs."""
+keeps facet counts and boolean queries fast at 100,000+ paragraphs. A set's members, when they
+are needed, come out as a sorted numpy array (and go in from one) without a Python loop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import numpy as np
 
 
-def from_ids(ids: Iterable[int], size: int) -> int:
-    buf = bytearray((size + 7) // 8)
-    for d in ids:
-        buf[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buf, "little")
+def from_array(docs: np.ndarray, size: int) -> int:
+    """The set of the given document numbers."""
+    flags = np.zeros(size, dtype=bool)
+    flags[docs] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
-def ids(mask: int, limit: int | None = None) -> Iterator[int]:
-    """The members in ascending order (stops after `limit`); skips empty 64-bit words in C."""
+def to_array(mask: int, size: int) -> np.ndarray:
+    """The members, ascending, as int64 document numbers."""
     if not mask:
-        return
-    nwords = (mask.bit_length() + 63) // 64
-    words = memoryview(mask.to_bytes(nwords * 8, "little")).cast("Q")
-    count = 0
-    for i, word in enumerate(words):
-        if word:
-            base = i << 6
-            while word:
-                low = word & -word
-                yield base + low.bit_length() - 1
-                word ^= low
-                count += 1
-                if count == limit:
-                    return
+        return np.empty(0, dtype=np.int64)
+    raw = np.frombuffer(mask.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")[:size])
 
 
 def full(size: int) -> int:

@@ -1,12 +1,14 @@
 """The collector: every match counted by facet, the allowed ones ranked, in one pass.
 
 Whoosh's collectors step the matcher tree document by document and ask it for a score at
-each step. At 100× the corpus a common term matches 50,000 paragraphs, and that stepping
-(a dozen Python calls a document) is most of the search. This `Collector` subclass asks the
-matcher for its documents in one go (`all_ids`, no current score needed), then scores the
-allowed ones with the same scorers the matchers would use (`Exact.scorer`, from the
-searcher's weighting model) — a compound matcher's score is the sum of its matching leaves',
-which a leaf's scorer gives as 0 where it does not match.
+each step. At 100× the corpus a common character matches 50,000 paragraphs, and that stepping
+(a dozen Python calls a document) would be most of the search. This `Collector` subclass takes
+the matches as one set (a DocSetMatcher's bitset: the query tree answered as a whole, see
+exact.Evaluated), counts them without listing them, and ranks the allowed ones with the same
+scorers the matchers would use (`Exact.scorer`, from the searcher's weighting model) in a few
+vector operations over all of them — a compound match's score is the sum of its matching
+leaves', which a leaf's scorer gives as 0 where it does not match. Only the page's documents
+are ever turned into Python objects.
 
 Facet counts must be disjunctive (a facet's counts ignore its own selection), so every match
 is recorded before the filters (`matched`, a bitset) and counted against the facet values'
@@ -15,14 +17,11 @@ bitsets afterwards (FacetIndex); only the allowed matches are ranked.
 
 from __future__ import annotations
 
-import heapq
-import operator
-
+import numpy as np
 from whoosh import collectors, searching, sorting
 
 from . import bitset
-
-from .exact import positive_leaves
+from .exact import DocSetMatcher, positive_leaves
 
 
 class FacetedTopCollector(collectors.Collector):
@@ -40,57 +39,52 @@ class FacetedTopCollector(collectors.Collector):
 
     def prepare(self, top_searcher, q, context) -> None:
         super().prepare(top_searcher, q, context.set(needs_current=False))  # all_ids(): no stepping
-        self._found: list[int] = []
         self._scorers = [leaf.scorer(top_searcher) for leaf in positive_leaves(q)] if self.scored else []
-        self._key = self.sortedby.categorizer(top_searcher) if self.sortedby is not None else None
-        if self._key is not None:
-            self._key.set_searcher(top_searcher, 0)  # keys are asked for by global document number
 
     def collect_matches(self) -> None:
-        offset = self.offset
-        self._found.extend(self.matches() if not offset else (offset + d for d in self.matches()))
+        if isinstance(self.matcher, DocSetMatcher) and not self.offset:
+            self.matched |= self.matcher.bits
+        else:  # any other matcher: listed (one segment, so offset is 0 in practice)
+            self.matched |= bitset.from_array(np.fromiter((self.offset + d for d in self.matches()), dtype=np.int64), self.size)
 
     def collect(self, sub_docnum: int) -> None:  # the whole work is in collect_matches/finish
-        self._found.append(self.offset + sub_docnum)
+        self.matched |= 1 << (self.offset + sub_docnum)
 
     def sort_key(self, sub_docnum: int):
-        d = self.offset + sub_docnum
-        key = self._key.key_for(None, d) if self._key is not None else -self._coverage([d])[0]
-        return key, -self._scores([d])[0], d
+        d = np.array([self.offset + sub_docnum])
+        key = self.sortedby.keys(self.top_searcher, d)[0] if self.sortedby is not None else -self._coverage(d)[0]
+        return key, -self._scores(d)[0], int(d[0])
 
-    def _scores(self, docs: list[int]) -> list[float]:
+    def _scores(self, docs: np.ndarray) -> np.ndarray:
         """Each document's score: the sum over the leaves (0 where a leaf does not match)."""
-        total = [0.0] * len(docs)
+        total = np.zeros(len(docs))
         for scorer in self._scorers:
-            total = list(map(operator.add, total, scorer.score_docs(docs)))
+            total += scorer.score_docs(docs)
         return total
 
-    def _coverage(self, docs: list[int]) -> list[int]:
+    def _coverage(self, docs: np.ndarray) -> np.ndarray:
         """How many of the leaves' strings each document's own text holds (not its title)."""
-        total = [0] * len(docs)
-        texts = self.top_searcher.texts
+        total = np.zeros(len(docs), dtype=np.int64)
         for text in {s.text for s in self._scorers}:
-            total = list(map(operator.add, total, [text in texts[d] for d in docs]))
+            total += self.top_searcher.in_text(text).counts_for(docs) > 0
         return total
 
     def finish(self) -> None:
-        self.matched = bitset.from_ids(self._found, self.size)
-        passing = list(bitset.ids(self.matched & self.allowed))
-        if self.limit:
-            if self._scorers or self._key is not None:
-                if self._key is not None:
-                    keys = [self._key.key_for(None, d) for d in passing]
-                else:  # text first: more of the query's strings in the text itself, then the score
-                    keys = [-n for n in self._coverage(passing)]
-                negated = [-score for score in self._scores(passing)]
-                ranked = heapq.nsmallest(self.limit, zip(keys, negated, passing))
-                self.items = [(-negative, d) for _, negative, d in ranked]
+        passing = bitset.to_array(self.matched & self.allowed, self.size)
+        if self.limit and len(passing):
+            if self.sortedby is not None:
+                keys, scores = self.sortedby.keys(self.top_searcher, passing), np.zeros(len(passing))
+            elif self._scorers:  # text first: more of the query's strings in the text itself, then the score
+                scores = self._scores(passing)
+                keys = -self._coverage(passing)
             else:
-                self.items = [(0.0, d) for d in passing[: self.limit]]
+                keys = scores = np.zeros(len(passing))
+            top = _first(keys, -scores, passing, self.limit)
+            self.items = [(float(scores[i]), int(passing[i])) for i in top]
         super().finish()
 
     def all_ids(self):
-        return bitset.ids(self.matched)
+        return iter(bitset.to_array(self.matched, self.size).tolist())
 
     def count(self) -> int:
         return self.matched.bit_count()
@@ -99,3 +93,16 @@ class FacetedTopCollector(collectors.Collector):
         found = searching.Results(self.top_searcher, self.q, self.items, runtime=self.runtime)
         found.collector = self
         return found
+
+
+def _first(key: np.ndarray, then: np.ndarray, docs: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the `limit` smallest (key, then, doc) triples, in that order. Only the
+    candidates at or below the limit-th key are sorted: ties at the boundary are all kept, so
+    the order is exactly a full sort's."""
+    if len(docs) > limit:
+        kth = np.partition(key, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(key <= kth)
+    else:
+        candidates = np.arange(len(docs))
+    order = np.lexsort((docs[candidates], then[candidates], key[candidates]))
+    return candidates[order[:limit]]

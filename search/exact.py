@@ -10,22 +10,26 @@ combines with Whoosh's own `And`, `Or`, `AndNot` and `AndMaybe` like any other l
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh import matching, scoring
 from whoosh.query import compound, qcore
+from whoosh.query.wrappers import WrappingQuery
 
 from report_search.index.analysis import gram_keys
 
+from . import bitset
 
-class ExactMatcher(matching.Matcher):
-    """The documents holding one string, as a sorted array: a leaf on Whoosh's public Matcher
-    interface (no list-matcher internals), skipping by bisection, since an intersection skips
-    through a long candidate list many times."""
 
-    def __init__(self, docs, scorer: scoring.BaseScorer, term: tuple[str, str], position: int = 0) -> None:
-        self.docs, self.leaf_scorer, self.leaf_term, self.position = docs, scorer, term, position
+class DocSetMatcher(matching.Matcher):
+    """A set of documents, as a sorted array and a bitset: a leaf on Whoosh's public Matcher
+    interface (no list-matcher internals), skipping by binary search. It answers a whole query
+    tree at once (Evaluated), so Whoosh's collectors and ours read its documents in one go;
+    `scorer` scores the current document (the sum of the tree's positive leaves)."""
+
+    def __init__(self, docs: np.ndarray, bits: int, scorer: scoring.BaseScorer | None, term=None, position: int = 0) -> None:
+        self.docs, self.bits, self.doc_scorer, self.leaf_term, self.position = docs, bits, scorer, term, position
 
     def is_active(self) -> bool:
         return self.position < len(self.docs)
@@ -34,7 +38,7 @@ class ExactMatcher(matching.Matcher):
         self.position = 0
 
     def id(self) -> int:
-        return self.docs[self.position]
+        return int(self.docs[self.position])
 
     def next(self) -> None:
         if not self.is_active():
@@ -45,24 +49,24 @@ class ExactMatcher(matching.Matcher):
         if not self.is_active():
             raise matching.ReadTooFar
         if id > self.docs[self.position]:
-            self.position = bisect_left(self.docs, id, self.position)
+            self.position = int(np.searchsorted(self.docs, id))
 
     def all_ids(self):
-        return iter(self.docs[self.position :])
+        return iter(self.docs[self.position :].tolist())
 
-    def copy(self) -> ExactMatcher:
-        return ExactMatcher(self.docs, self.leaf_scorer, self.leaf_term, self.position)
+    def copy(self) -> DocSetMatcher:
+        return DocSetMatcher(self.docs, self.bits, self.doc_scorer, self.leaf_term, self.position)
 
     def replace(self, minquality=0):
         if not self.is_active() or (minquality and self.max_quality() < minquality):
             return matching.NullMatcher()
         return self
 
-    def term(self) -> tuple[str, str]:
+    def term(self):
         return self.leaf_term
 
     def supports(self, astype) -> bool:
-        return False  # no positions or frequencies: the scorer counts occurrences in the stored text
+        return False  # no positions or values: counts come from the searcher
 
     def weight(self) -> float:
         return 1.0
@@ -71,22 +75,13 @@ class ExactMatcher(matching.Matcher):
         return ""
 
     def score(self) -> float:
-        return self.leaf_scorer.score(self)
+        return self.doc_scorer.score(self)
 
     def supports_block_quality(self) -> bool:
-        return self.leaf_scorer.supports_block_quality()
+        return False
 
     def max_quality(self) -> float:
-        return self.leaf_scorer.max_quality()
-
-    def block_quality(self) -> float:
-        return self.leaf_scorer.block_quality(self)
-
-    def skip_to_quality(self, minquality) -> int:
-        skipped = 0  # one block: every remaining document has the list's quality
-        while self.is_active() and self.block_quality() <= minquality:
-            self.position, skipped = len(self.docs), skipped + 1
-        return skipped
+        return self.doc_scorer.max_quality()
 
 
 class Exact(qcore.Query):
@@ -134,10 +129,10 @@ class Exact(qcore.Query):
         return searcher.weighting.scorer(searcher, "text", self.text, qf=self.boost)
 
     def matcher(self, searcher, context=None):
-        ids = searcher.containing(self.text)
-        if not ids:
+        bits = searcher.containing(self.text)
+        if not bits:
             return matching.NullMatcher()
-        return ExactMatcher(ids, self.scorer(searcher), ("text", self.text))
+        return DocSetMatcher(bitset.to_array(bits, searcher.size), bits, self.scorer(searcher), ("text", self.text))
 
 
 class ConstantScorer(scoring.BaseScorer):
@@ -147,12 +142,12 @@ class ConstantScorer(scoring.BaseScorer):
         self.searcher, self.text, self.value = searcher, text, value
 
     def score_doc(self, d: int) -> float:
-        return self.score_docs([d])[0]
+        return float(self.score_docs(np.array([d]))[0])
 
-    def score_docs(self, docs: list[int]) -> list[float]:
-        s, text, value = self.searcher, self.text, self.value
-        texts, titles, kind = s.texts, s.titles, s.kind_weights
-        return [value * kind[d] if text in texts[d] or text in titles[d] else 0.0 for d in docs]
+    def score_docs(self, docs: np.ndarray) -> np.ndarray:
+        s = self.searcher
+        held = (s.in_text(self.text).counts_for(docs) > 0) | (s.title_counts(self.text)[s.title_of[docs]] > 0)
+        return np.where(held, self.value * s.kind_weights[docs], 0.0)
 
     def score(self, matcher) -> float:
         return self.value
@@ -194,6 +189,70 @@ class AndNot(compound.AndNot):
         scored = self.a.matcher(searcher, context)
         excluded = self.b.matcher(searcher, searcher.boolean_context())
         return AndNotMatcher(scored, excluded)
+
+
+class SumScorer(scoring.BaseScorer):
+    """A compound match's score: the sum of its positive leaves' scores (0 where a leaf does
+    not match), as Whoosh's compound matchers add their children's."""
+
+    def __init__(self, scorers: list[scoring.BaseScorer]) -> None:
+        self.scorers = scorers
+
+    def score(self, matcher) -> float:
+        d = matcher.id()
+        return sum(s.score_doc(d) for s in self.scorers)
+
+    def max_quality(self) -> float:
+        return sum(s.max_quality() for s in self.scorers)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+def docset(q: qcore.Query, searcher) -> int:
+    """The documents a tree of Exact leaves under And / Or / AndNot / AndMaybe matches, as a
+    bitset: the boolean algebra Whoosh's compound matchers step through one document at a
+    time, done on whole sets in C (intersections rarest first, stopping at empty)."""
+    if isinstance(q, Exact):
+        return searcher.containing(q.text)
+    if isinstance(q, WrappingQuery):
+        return docset(q.child, searcher)
+    if isinstance(q, compound.AndNot):
+        return docset(q.a, searcher) & ~docset(q.b, searcher)
+    if isinstance(q, compound.AndMaybe):
+        return docset(q.a, searcher)
+    if isinstance(q, compound.And):
+        out = bitset.full(searcher.size)
+        for part in sorted((docset(c, searcher) for c in q.subqueries), key=int.bit_count):
+            out &= part
+            if not out:
+                break
+        return out
+    if isinstance(q, compound.Or):
+        out = 0
+        for c in q.subqueries:
+            out |= docset(c, searcher)
+        return out
+    if isinstance(q, qcore.Every):
+        return bitset.full(searcher.size)
+    if q == qcore.NullQuery:  # what an empty Or normalises to
+        return 0
+    raise TypeError(f"no document set for {q!r}")
+
+
+class Evaluated(WrappingQuery):
+    """A query tree answered as a whole (docset): its matcher lists the matching documents at
+    once and scores each as the sum of the tree's positive leaves."""
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is self.__class__ and other.child == self.child
+
+    __hash__ = WrappingQuery.__hash__
+
+    def matcher(self, searcher, context=None):
+        bits = docset(self.child, searcher)
+        scorer = SumScorer([leaf.scorer(searcher) for leaf in positive_leaves(self.child)])
+        return DocSetMatcher(bitset.to_array(bits, searcher.size), bits, scorer)
 
 
 def positive_leaves(q: qcore.Query) -> Iterator[Exact]:

@@ -24,7 +24,7 @@ from whoosh import query as wq
 from report_search.index.analysis import words
 from report_search.index.normalize import INVISIBLE, fold
 
-from .exact import AndNot, Exact
+from .exact import AndNot, Evaluated, Exact
 from .ranking import UNBROKEN_BONUS
 from . import params
 from .params import FACET_NAMES, FACETS, MAX_LENGTH, MAX_VALUES, BadInput
@@ -229,12 +229,13 @@ def tree(query: Query) -> wq.Query:
     """The Whoosh query for the text of a parsed query (filters aside): every group must
     match (And), any clause of a group (Or), every part of a clause (And of Exact leaves),
     plus UNBROKEN_BONUS where a segmented clause occurs as typed (AndMaybe); excluded clauses
-    removed (AndNot) from the same fields they would match. No terms: every document."""
+    removed (AndNot) from the same fields they would match. No terms: every document. The tree
+    is answered as a whole, on document sets (exact.Evaluated)."""
     groups = [wq.Or([_clause_tree(c) for c in group]) for group in query.groups]
     positive = wq.And(groups) if groups else wq.Every()
     if query.excluded:
         positive = AndNot(positive, wq.Or([Exact(c.text) for c in query.excluded]))
-    return positive.normalize()
+    return Evaluated(positive.normalize())
 
 
 def _clause_tree(clause: Clause) -> wq.Query:

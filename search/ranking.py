@@ -14,6 +14,8 @@ first, so one that matches by its heading alone comes after every text match.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from whoosh import scoring, sorting
 
 TITLE = 2.0  # a title occurrence counts as this many in the text
@@ -45,7 +47,7 @@ class ExactScorer(scoring.BaseScorer):
         self.searcher = searcher
         self.text = text
         self.b, self.k1, self.qf = b, k1, qf
-        self.idf = idf(searcher.size, len(searcher.containing(text)))
+        self.idf = idf(searcher.size, searcher.containing(text).bit_count())
 
     def score_doc(self, d: int) -> float:
         """The score of document `d` (0 if it does not hold the term), kind weight included."""
@@ -55,17 +57,15 @@ class ExactScorer(scoring.BaseScorer):
             return 0.0
         return self.qf * s.kind_weights[d] * term_score(tf, tf_title, s.lengths[d], s.average_length, self.idf, self.b, self.k1)
 
-    def score_docs(self, docs: list[int]) -> list[float]:
-        """score_doc for many documents in one loop: term_score with its length part taken
-        from the searcher's per-document table (a test holds the two equal)."""
+    def score_docs(self, docs: np.ndarray) -> np.ndarray:
+        """score_doc for many documents at once: the counts from the postings (searcher.in_text)
+        and the titles' table, the length part from the searcher's per-document array, in a
+        few vector operations (a test holds the two equal)."""
         s, text = self.searcher, self.text
-        texts, titles, kind, norm = s.texts, s.titles, s.kind_weights, s.length_norms(self.b, self.k1, LENGTH_FLOOR)
+        tf = s.in_text(text).counts_for(docs) + TITLE * s.title_counts(text)[s.title_of[docs]]
+        norm = s.length_norms(self.b, self.k1, LENGTH_FLOOR)[docs]
         c = self.qf * self.idf * (self.k1 + 1)
-        out = []
-        for d in docs:
-            tf = texts[d].count(text) + TITLE * titles[d].count(text)
-            out.append(c * kind[d] * tf / (tf + norm[d]) if tf else 0.0)
-        return out
+        return np.where(tf > 0, c * s.kind_weights[docs] * tf / (tf + norm), 0.0)
 
     def score(self, matcher) -> float:
         return self.score_doc(matcher.id())
@@ -87,6 +87,18 @@ class ExactBM25F(scoring.BM25F):
         return super().scorer(searcher, fieldname, text, qf)
 
 
-def by_year(newest: bool) -> sorting.FunctionFacet:
-    """Newest or oldest edition first; within one, reading order (ties keep document order)."""
-    return sorting.FunctionFacet(lambda searcher, docnum: -searcher.paragraphs[docnum].year if newest else searcher.paragraphs[docnum].year)
+class YearFacet(sorting.FunctionFacet):
+    """Newest or oldest edition first; within one, reading order (ties keep document order).
+    A Whoosh sort facet, which also gives its keys for many documents at once (`keys`)."""
+
+    def __init__(self, newest: bool) -> None:
+        self.newest = newest
+        super().__init__(lambda searcher, docnum: int(self.keys(searcher, np.array([docnum]))[0]))
+
+    def keys(self, searcher, docs: np.ndarray) -> np.ndarray:
+        years = searcher.years[docs]
+        return -years if self.newest else years
+
+
+def by_year(newest: bool) -> YearFacet:
+    return YearFacet(newest)

@@ -1,22 +1,25 @@
 """The opened index: one Whoosh Searcher, shared and reused, plus what it derives at load.
 
 `ReportSearcher` is a `whoosh.searching.Searcher` that also answers the questions our query
-classes ask (search/exact.py): which documents hold a gram (from the `grams` postings),
-which contain an exact string (candidates verified against the stored text and title), and
-which carry a filter value (from the filter fields' postings). Those answers are bitsets,
-cached in one LRU cache bounded by bytes; the Whoosh segment stays the source of truth.
+classes ask (search/exact.py, search/ranking.py): where a string occurs in the texts and how
+often (`in_text`: for a character or a pair, straight from the `grams` postings, whose weights
+are the counts; for a longer string, the pairs' candidates verified against the stored text),
+which documents contain it in their text or title (`containing`, a bitset), and which carry a
+filter value (from the filter fields' postings). Those answers are cached in one LRU cache
+bounded by bytes; the Whoosh segment stays the source of truth.
 
-Everything stored is read once when the searcher opens (the records, their folded text and
-titles, their exact lengths), so a page of hits needs no disk read. Postings are read under
-a lock: Whoosh readers keep file positions, and the searcher is shared by all threads.
+The per-document numbers scoring needs (lengths, kind weights, years, which title) are numpy
+arrays read once when the searcher opens, so a query scores all its matches in a few vector
+operations rather than a Python loop per match. Postings are read under a lock: Whoosh readers
+keep file positions, and the searcher is shared by all threads.
 """
 
 from __future__ import annotations
 
 import threading
-from array import array
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -31,7 +34,7 @@ from report_search.index.schema import paragraph, title
 from . import bitset
 from .cache import ByteLRU
 from .ranking import KIND_WEIGHT
-from .whoosh_compat import block_reading_works, posting_ids
+from .whoosh_compat import block_reading_works, postings
 
 CACHE_BYTES = 32 * 2**20  # gram postings as bitsets, verified matches, filter sets
 
@@ -46,7 +49,7 @@ class ReportSearcher(Searcher):
         super().__init__(reader, weighting=weighting)
         self.lock = threading.Lock()
         self._cache: ByteLRU = ByteLRU(CACHE_BYTES)
-        self.fast_postings = block_reading_works(reader, "grams")  # else Whoosh's public all_ids()
+        self.fast_postings = block_reading_works(reader, "grams")  # else Whoosh's public matcher API
         reports = {r.slug: r for r in corpus.reports}
         self.paragraphs: list[Paragraph] = []
         lengths: list[int] = []
@@ -59,57 +62,75 @@ class ReportSearcher(Searcher):
         self.size = len(self.paragraphs)
         self.texts = [fold(p.text) for p in self.paragraphs]
         self.titles = [fold(title(p)) for p in self.paragraphs]
-        self.lengths = array("I", lengths)
-        self.kind_weights = [KIND_WEIGHT.get(p.kind, 1.0) for p in self.paragraphs]
-        self.average_length = sum(lengths) / max(1, self.size)
+        self.lengths = np.array(lengths, dtype=np.float64)
+        self.kind_weights = np.array([KIND_WEIGHT.get(p.kind, 1.0) for p in self.paragraphs])
+        self.years = np.array([p.year for p in self.paragraphs], dtype=np.int64)
+        self.average_length = float(self.lengths.mean()) if self.size else 1.0
         by_title: dict[str, list[int]] = {}
         for d, t in enumerate(self.titles):
             by_title.setdefault(t, []).append(d)
-        self.title_docs = {t: bitset.from_ids(ds, self.size) for t, ds in by_title.items()}  # few distinct titles
+        self.title_texts = list(by_title)  # few distinct titles: a record's is title_texts[title_of[d]]
+        self.title_of = np.empty(self.size, dtype=np.int64)
+        for i, docs in enumerate(by_title.values()):
+            self.title_of[docs] = i
+        self.title_members = [bitset.from_array(np.array(docs), self.size) for docs in by_title.values()]
 
-    def length_norms(self, b: float, k1: float, floor: float) -> list[float]:
+    def length_norms(self, b: float, k1: float, floor: float) -> np.ndarray:
         """BM25's length part, K1·(1 − B + B·max(length, floor·average)/average), per document."""
 
-        def compute() -> list[float]:
+        def compute() -> np.ndarray:
             average = self.average_length
-            return [k1 * (1 - b + b * max(n, floor * average) / average) for n in self.lengths]
+            return k1 * (1 - b + b * np.maximum(self.lengths, floor * average) / average)
 
         return self._cache.fetch(("norms", b, k1, floor), compute)
 
-    # -- postings as bitsets ------------------------------------------------------------
+    # -- where a string occurs ----------------------------------------------------------
 
-    def gram(self, gram: str) -> int:
-        """Documents whose text holds the character or pair (the `grams` postings)."""
+    def gram(self, gram: str) -> Occurrences:
+        """Where a character or pair occurs, and how often: the `grams` postings."""
 
-        def compute() -> int:
+        def compute() -> Occurrences:
             with self.lock:
                 reader = self.reader()
                 if ("grams", gram) not in reader:
-                    return 0
-                return bitset.from_ids(posting_ids(reader.postings("grams", gram), self.fast_postings), self.size)
+                    return Occurrences.none(self.size)
+                return Occurrences(*postings(reader.postings("grams", gram), self.fast_postings), self.size)
 
         return self._cache.fetch(("gram", gram), compute)
 
-    # -- exact strings ------------------------------------------------------------------
+    def in_text(self, needle: str) -> Occurrences:
+        """Every document whose folded text contains `needle`, and how many times. A character
+        or a pair is a gram; a longer string's candidates hold all its pairs (intersected
+        rarest first) and are verified against the text, since pairs alone do not prove it.
+        Exact both ways: never a document without it, none with it missed."""
+        if len(needle) <= 2:
+            return self.gram(needle)
 
-    def containing(self, needle: str) -> array:
-        """Sorted numbers of every document whose folded text or title contains `needle`:
-        gram candidates intersected rarest first, then verified (pairs alone do not prove a
-        longer string). Exact both ways: never a document without it, none with it missed."""
+        def compute() -> Occurrences:
+            candidates = bitset.full(self.size)
+            for key in sorted(gram_keys(needle), key=lambda k: len(self.gram(k))):
+                candidates &= self.gram(key).bits
+                if not candidates:
+                    return Occurrences.none(self.size)
+            texts = self.texts
+            counts = [(d, n) for d in bitset.to_array(candidates, self.size).tolist() if (n := texts[d].count(needle))]
+            docs = np.array([d for d, _ in counts], dtype=np.int64)
+            return Occurrences(docs, np.array([n for _, n in counts], dtype=np.float64), self.size)
 
-        def compute() -> array:
-            docs = bitset.full(self.size)
-            for key in sorted(gram_keys(needle), key=lambda k: self.gram(k).bit_count()):
-                docs &= self.gram(key)
-                if not docs:
-                    break
-            if docs and len(needle) > 2:
-                texts = self.texts
-                docs = bitset.from_ids((d for d in bitset.ids(docs) if needle in texts[d]), self.size)
-            for t, members in self.title_docs.items():
-                if needle in t:
-                    docs |= members
-            return array("I", bitset.ids(docs))
+        return self._cache.fetch(("text", needle), compute)
+
+    def title_counts(self, needle: str) -> np.ndarray:
+        """How many times each distinct title holds `needle` (index by title_of[d])."""
+        return self._cache.fetch(("titles", needle), lambda: np.array([t.count(needle) for t in self.title_texts], dtype=np.float64))
+
+    def containing(self, needle: str) -> int:
+        """The documents whose folded text or title contains `needle`, as a bitset."""
+
+        def compute() -> int:
+            docs = self.in_text(needle).bits
+            for i in np.flatnonzero(self.title_counts(needle)).tolist():
+                docs |= self.title_members[i]
+            return docs
 
         return self._cache.fetch(("exact", needle), compute)
 
@@ -119,6 +140,29 @@ class ReportSearcher(Searcher):
 
         def compute() -> int:
             with self.lock:
-                return bitset.from_ids(self.docs_for_query(q), self.size)
+                return bitset.from_array(np.fromiter(self.docs_for_query(q), dtype=np.int64), self.size)
 
         return self._cache.fetch(("filter", q), compute)
+
+
+class Occurrences:
+    """Where one string occurs in the texts: the documents (ascending), the count in each, and
+    the same documents as a bitset (for the boolean operations and the facet counts)."""
+
+    def __init__(self, docs: np.ndarray, counts: np.ndarray, size: int) -> None:
+        self.docs, self.counts = docs, counts
+        self.bits = bitset.from_array(docs, size)
+
+    @classmethod
+    def none(cls, size: int) -> Occurrences:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), size)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def counts_for(self, docs: np.ndarray) -> np.ndarray:
+        """The count in each of `docs` (0 where the string does not occur)."""
+        if not len(self.docs):
+            return np.zeros(len(docs))
+        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
+        return np.where(self.docs[at] == docs, self.counts[at], 0.0)

@@ -2,53 +2,71 @@
 
 Everything else in this project uses Whoosh through its public classes and methods. The one
 place where a private detail buys real speed is reading a term's postings: the generic
-`Matcher.all_ids()` steps the matcher one posting at a time (is_active, id, next), while the
-W3 codec's leaf matcher holds each block's ids as one array, so a common gram is read a block
-at a time, twice as fast. That needs its `_ids`, `_i`, `_read_ids` and `_next_block`.
+matcher steps one posting at a time (is_active, id, weight, next), while the W3 codec's leaf
+matcher holds each block's ids and weights as arrays, so a common gram is read a block at a
+time. That needs its `_ids`, `_weights`, `_i`, `_read_ids`, `_read_weights` and `_next_block`.
 
 whoosh-reloaded is pinned, but a release may still change them: `block_reading_works` compares
-the fast path with the public API on a few postings when an index is opened (same ids, in
-order), and the searcher falls back to the public API when they differ or the names are gone.
-tests/test_whoosh_compat.py runs the engine with the fallback forced.
+the fast path with the public API on a few postings when an index is opened (same ids and
+weights, in order), and the searcher falls back to the public API when they differ or the
+names are gone. tests/test_whoosh_compat.py runs the engine with the fallback forced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import islice
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-PROBE_TERMS = 3  # postings compared on open: the first terms of the field spanning several blocks
+PROBE_TERMS = 3  # postings compared on open: the longest among the field's first terms
 PROBE_SCAN = 2000  # terms of the lexicon looked at, at most, to find them
 
 
-def _block_ids(matcher) -> Iterator[int]:
-    """A fresh W3 leaf matcher's ids, a block at a time (private attributes)."""
+def _blocks(matcher) -> tuple[list, list]:
+    """A fresh W3 leaf matcher's ids and weights, a block at a time (private attributes)."""
+    ids, weights = [], []
     while matcher.is_active():
         if matcher._ids is None:
             matcher._read_ids()
-        yield from matcher._ids[matcher._i :]
+        if matcher._weights is None:
+            matcher._read_weights()
+        ids.append(matcher._ids[matcher._i :])
+        weights.append(matcher._weights[matcher._i :])
         matcher._next_block()
+    return ids, weights
 
 
-def posting_ids(matcher, fast: bool) -> Iterator[int]:
-    """A fresh leaf matcher's document numbers: a block at a time where `fast` (and the matcher
-    is the W3 codec's), else through the public all_ids()."""
-    if fast and isinstance(matcher, W3LeafMatcher):
-        return _block_ids(matcher)
-    return matcher.all_ids()
+def _public(matcher) -> tuple[list, list]:
+    """The same through Whoosh's public Matcher interface, one posting at a time."""
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return [ids], [weights]
+
+
+def postings(matcher, fast: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A fresh leaf matcher's document numbers (int64) and weights (float64), as arrays: a
+    block at a time where `fast` (and the matcher is the W3 codec's), else posting by posting."""
+    ids, weights = _blocks(matcher) if fast and isinstance(matcher, W3LeafMatcher) else _public(matcher)
+    if not ids or not any(len(block) for block in ids):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    return (np.concatenate([np.asarray(b, dtype=np.int64) for b in ids]),
+            np.concatenate([np.asarray(b, dtype=np.float64) for b in weights]))
 
 
 def block_reading_works(reader, fieldname: str) -> bool:
-    """Whether the fast path gives the public API's ids for the field's longest postings among
-    the first PROBE_SCAN terms (several blocks each, so block changes are exercised)."""
+    """Whether the fast path gives the public API's ids and weights for the field's longest
+    postings among its first PROBE_SCAN terms (several blocks each, so block changes are read)."""
     try:
         terms = sorted(islice(reader.iter_field(fieldname), PROBE_SCAN), key=lambda item: -item[1].doc_frequency())
         for term, _ in terms[:PROBE_TERMS]:
-            public = list(reader.postings(fieldname, term).all_ids())
-            if list(posting_ids(reader.postings(fieldname, term), fast=True)) != public:
+            fast = postings(reader.postings(fieldname, term), fast=True)
+            public = postings(reader.postings(fieldname, term), fast=False)
+            if not (np.array_equal(fast[0], public[0]) and np.array_equal(fast[1], public[1])):
                 return False
         return True
-    except (AttributeError, TypeError, IndexError):  # the private names changed shape
+    except (AttributeError, TypeError, IndexError, ValueError):  # the private names changed shape
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from report_search.search import bitset
 from report_search.index.analysis import char_grams, gram_keys, words
 from report_search.index.normalize import compact, fold, fold_with_offsets, nfkc
@@ -39,10 +41,11 @@ def test_grams_cover_every_substring():
 
 
 def test_bitsets():
-    mask = bitset.from_ids([0, 5, 64, 200], 256)
-    assert list(bitset.ids(mask)) == [0, 5, 64, 200]
-    assert list(bitset.ids(mask, limit=2)) == [0, 5]
-    assert mask.bit_count() == 4 and bitset.full(10).bit_count() == 10
+    mask = bitset.from_array(np.array([0, 5, 64, 200, 256]), 257)
+    assert mask == (1 | 1 << 5 | 1 << 64 | 1 << 200 | 1 << 256)  # bit d is document d
+    assert bitset.to_array(mask, 257).tolist() == [0, 5, 64, 200, 256]
+    assert bitset.to_array(0, 257).tolist() == [] and bitset.to_array(bitset.full(10), 10).tolist() == list(range(10))
+    assert mask.bit_count() == 5 and bitset.full(10).bit_count() == 10
 
 
 def test_snippet_marks_and_escapes():

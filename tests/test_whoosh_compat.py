@@ -4,7 +4,8 @@ a changed release is noticed on open, and the engine then answers the same throu
 from __future__ import annotations
 
 import random
-from itertools import islice
+
+import numpy as np
 
 import pytest
 from whoosh import matching
@@ -13,17 +14,19 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from report_search.search import store
 from report_search.search import whoosh_compat as compat
 from report_search.search.engine import Engine
-from report_search.search.exact import ExactMatcher
+from report_search.search.exact import DocSetMatcher
 from report_search.search.request import SearchRequest
-from report_search.search.whoosh_compat import block_reading_works, posting_ids
+from report_search.search.whoosh_compat import block_reading_works, postings
 
 
 def test_the_fast_path_is_checked_on_open_and_agrees(engine):
     reader = engine.searcher.reader()
     assert engine.searcher.fast_postings and block_reading_works(reader, "grams")
     for gram in ("的", "科技", "新", "张江"):
-        fast = list(posting_ids(reader.postings("grams", gram), fast=True))
-        assert fast == list(reader.postings("grams", gram).all_ids()) and len(fast) > 5
+        ids, counts = postings(reader.postings("grams", gram), fast=True)
+        public = reader.postings("grams", gram)
+        assert ids.tolist() == list(public.all_ids()) and len(ids) > 5
+        assert counts.tolist() == [engine.searcher.texts[d].count(gram) for d in ids.tolist()]  # the weights are the counts
 
 
 def test_a_release_that_changed_the_private_parts_is_noticed(engine, monkeypatch):
@@ -33,8 +36,8 @@ def test_a_release_that_changed_the_private_parts_is_noticed(engine, monkeypatch
     monkeypatch.setattr(W3LeafMatcher, "_next_block", gone)
     assert not block_reading_works(engine.searcher.reader(), "grams")
     monkeypatch.undo()
-    first_block = compat._block_ids
-    monkeypatch.setattr(compat, "_block_ids", lambda m: islice(first_block(m), 128))  # same names, other meaning: one block read
+    blocks = compat._blocks
+    monkeypatch.setattr(compat, "_blocks", lambda m: tuple(part[:1] for part in blocks(m)))  # same names, other meaning: one block read
     assert not block_reading_works(engine.searcher.reader(), "grams")
 
 
@@ -63,11 +66,11 @@ def test_the_engine_answers_the_same_through_the_public_api(engine, public_engin
         assert [(h.paragraph.id, h.score) for h in fast.hits] == [(h.paragraph.id, h.score) for h in public.hits], q
 
 
-def test_the_exact_matcher_steps_and_skips_like_whoosh_own_list_matcher():
+def test_the_doc_set_matcher_steps_and_skips_like_whoosh_own_list_matcher():
     rng = random.Random(3)
     for _ in range(200):
         ids = sorted(rng.sample(range(500), rng.randint(1, 60)))
-        ours, theirs = ExactMatcher(ids, None, ("text", "x")), matching.ListMatcher(ids)
+        ours, theirs = DocSetMatcher(np.array(ids), 0, None), matching.ListMatcher(ids)
         while ours.is_active():
             assert theirs.is_active() and ours.id() == theirs.id()
             target = ours.id() + rng.randint(0, 40)

@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from report_search.index.analysis import words
-from report_search.search.exact import AndNot, AndNotMatcher, Exact
+from report_search.search.exact import AndNot, AndNotMatcher, Exact, Evaluated
 from report_search.search.query import parse, tree
 from report_search.search.ranking import TITLE, idf, term_score
 from report_search.search.request import SearchRequest
@@ -28,13 +28,14 @@ def ids(engine, text: str, **kw) -> list[str]:
 # The query tree and the index ----------------------------------------------------------------
 
 def test_the_query_language_becomes_a_whoosh_tree():
-    assert tree(parse('"科技创新中心"')) == Exact("科技创新中心")
-    assert tree(parse("科创板 OR 长三角 -保险")) == AndNot(
+    # each tree is answered as a whole (Evaluated); what it wraps is Whoosh's own algebra
+    assert tree(parse('"科技创新中心"')) == Evaluated(Exact("科技创新中心"))
+    assert tree(parse("科创板 OR 长三角 -保险")) == Evaluated(AndNot(
         wq.Or([Exact("科创板"), Exact("长三角")]), Exact("保险")
-    )
+    ))
     segmented = tree(parse("科创板上市企业"))  # jieba's words, all required; the whole as a bonus
-    assert segmented == wq.AndMaybe(wq.And([Exact("科创板"), Exact("上市"), Exact("企业")]), Exact("科创板上市企业", score=2.0))
-    assert tree(parse("")) == wq.Every()
+    assert segmented == Evaluated(wq.AndMaybe(wq.And([Exact("科创板"), Exact("上市"), Exact("企业")]), Exact("科创板上市企业", score=2.0)))
+    assert tree(parse("")) == Evaluated(wq.Every())
 
 
 def test_exclusion_equals_a_brute_force_scan(engine, paragraphs):
@@ -194,14 +195,17 @@ def test_bulk_scores_equal_whooshs_matcher_scores(engine):
     matcher tree; Whoosh's own ScoredCollector (searcher.search) must give the same scores."""
     from report_search.search.collect import FacetedTopCollector
 
-    for text in ["科创板", "科技金融 -保险", "长三角 OR 一带一路", "科创板上市企业", '"科技创新中心" 张江']:
+    for text in ["科创板", "科技金融 -保险", "长三角 OR 一带一路", "科创板上市企业", '"科技创新中心" 张江', "新 -创新 OR 科"]:
         q = tree(parse(text, engine.corpus.synonyms))
-        whooshs = {hit.docnum: hit.score for hit in engine.searcher.search(q, limit=None)}
         ours = FacetedTopCollector((1 << engine.size) - 1, engine.size, engine.size)
         engine.searcher.search_with_collector(q, ours)
         mine = {d: score for score, d in ours.results().top_n}
-        assert whooshs.keys() == mine.keys() and whooshs, text
-        assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
+        # q.child: the same tree stepped by Whoosh's own compound matchers (its boolean algebra,
+        # its sums of the leaves' scores); q: answered as a whole (exact.Evaluated), scored per document
+        for stepped in (q.child, q):
+            whooshs = {hit.docnum: hit.score for hit in engine.searcher.search(stepped, limit=None)}
+            assert whooshs.keys() == mine.keys() and whooshs, text
+            assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
 
 
 # 相关词: Whoosh's key terms of the hits shown ---------------------------------------------------
