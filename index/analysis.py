@@ -20,23 +20,25 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 
-import jieba
 from whoosh.analysis import Token, Tokenizer
 
 from .corpus import corpus_dir
 from .normalize import fold
 
 _lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
+_tokenizer = None  # jieba.Tokenizer, loaded on first use: a quoted search never segments
 _NUMBER = re.compile(r"[\d.,%]+")
 
 
-def tokenizer() -> jieba.Tokenizer:
-    """The shared jieba tokenizer, initialised once (about 0.5 s) with the user dictionary."""
+def tokenizer():
+    """The shared jieba tokenizer, initialised once (about 0.5 s) with the user dictionary, on
+    the first text that needs segmenting: a quoted search or a record page never loads it."""
     global _tokenizer
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
+                import jieba
+
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()

@@ -33,13 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from tqdm import tqdm
 from whoosh import index as whoosh_index
 
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
-from .parse import parse_corpus
 from .schema import SCHEMA_VERSION, document, make_schema
 
 INDEX_ENV = "REPORT_SEARCH_INDEX"
@@ -216,6 +214,10 @@ def build(
     location = (location or default_location()).resolve()
     corpus = corpus or load_corpus()
     with _build_lock(location):
+        from tqdm import tqdm  # the parse and the progress bar: only a build needs them, not a search
+
+        from .parse import parse_corpus
+
         records = list(paragraphs) if paragraphs is not None else parse_corpus(corpus)
         builds = location / "builds"
         builds.mkdir(exist_ok=True, mode=0o755)

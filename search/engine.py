@@ -23,7 +23,6 @@ from pathlib import Path
 
 from whoosh import query as wq
 
-from report_search.index.analysis import tokenizer
 from report_search.index.build import default_location, ensure, read_meta, run_hint, verify
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.errors import IndexDamaged, IndexFault
@@ -33,7 +32,7 @@ from . import facets, suggest
 from .collect import FacetedTopCollector
 from .highlight import render, spans, snippet
 from .params import RELATED
-from .query import Query, parse_all, to_simplified, tree
+from .query import Query, parse_all, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
@@ -62,7 +61,6 @@ class Engine:
         }
         self.facets = facets.FacetIndex(self.searcher, self.facet_order)
         self.sections = sorted({p.section.split(" ", 1)[0] for p in self.paragraphs if p.section})
-        tokenizer(), to_simplified("")  # load jieba and OpenCC now: took_ms is the search, not model loading
 
     # -- the search ---------------------------------------------------------------------
 

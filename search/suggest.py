@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from symspellpy import SymSpell, Verbosity
 from whoosh.spelling import Corrector
 
 from report_search.index.normalize import fold
@@ -39,6 +38,8 @@ class VocabularyCorrector(Corrector):
     """A Whoosh Corrector over an in-memory vocabulary {word: paragraphs holding it}."""
 
     def __init__(self, vocabulary: dict[str, int]) -> None:
+        from symspellpy import SymSpell  # loaded with the corrector: most searches never need it
+
         self.vocabulary = vocabulary
         self.index = SymSpell(max_dictionary_edit_distance=MAX_DISTANCE, prefix_length=8)
         for word, count in vocabulary.items():
@@ -55,6 +56,8 @@ class VocabularyCorrector(Corrector):
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         """(score, word): fewer edits first, then the more common word (Whoosh keeps the highest)."""
+        from symspellpy import Verbosity
+
         for found in self.index.lookup(text, Verbosity.ALL, max_edit_distance=min(maxdist, MAX_DISTANCE)):
             if found.term != text and found.term[:prefix] == text[:prefix]:
                 yield -(found.distance + 0.5 / max(1, found.count)), found.term

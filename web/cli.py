@@ -18,7 +18,6 @@ from report_search.index.build import build, default_location, read_meta, run_hi
 from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.corpus import CORPUS_ENV, CorpusError, load_corpus
 from report_search.index.paragraph import Paragraph
-from report_search.index.parse import parse_corpus, unmapped_sections
 from report_search.search.engine import open_engine
 from report_search.search.export import FORMATS, export
 from report_search.search.facets import Filters
@@ -37,6 +36,8 @@ class UsageError(Exception):
 
 
 def _paragraphs() -> list[Paragraph]:
+    from report_search.index.parse import parse_corpus, unmapped_sections  # the parse: not for query or serve
+
     corpus = load_corpus()
     paragraphs = parse_corpus(corpus)
     for year, section in unmapped_sections(corpus, paragraphs):
@@ -94,6 +95,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 def cmd_check_parse(args: argparse.Namespace) -> int:
     """Records that look wrong (index/suspicious.py); silent when there are none unexplained."""
+    from report_search.index.parse import parse_corpus
     from report_search.index.suspicious import CHECKS, check_parse
 
     corpus = load_corpus()
