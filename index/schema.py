@@ -52,7 +52,9 @@ def make_schema() -> fields.Schema:
         # The exact jieba word count: Whoosh keeps field lengths as a lossy byte, BM25 needs it true.
         length=fields.STORED,
         grams=fields.FieldType(GramCounts(), GramTokenizer(), scorable=False),
-        words=fields.TEXT(analyzer=WordTokenizer(), phrase=False),
+        # term vectors: 相关词 and related passages read a record's words back instead of
+        # segmenting its text again on every request
+        words=fields.TEXT(analyzer=WordTokenizer(), phrase=False, vector=True),
         title=fields.TEXT(analyzer=WordTokenizer(), phrase=False, stored=False),
     )
 

@@ -145,14 +145,14 @@ class Engine:
 
     def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
         """The words that characterise the hits shown, the query's own left out: Whoosh's
-        key_terms_from_text (Bo1) over the jieba words field. Offered as 相关词, to narrow
-        the results by one click."""
-        text = "\n".join(h.paragraph.text for h in results.hits)
-        if not text or not results.parsed.terms:
+        key_terms (Bo1) over the term vectors of the jieba words field. Offered as 相关词, to
+        narrow the results by one click."""
+        docs = [self.by_id[h.paragraph.id] for h in results.hits]
+        if not docs or not results.parsed.terms:
             return []
         asked = results.parsed.terms
         with self.searcher.lock:
-            terms = self.searcher.key_terms_from_text("words", text, numterms=3 * limit + 2 * len(asked))
+            terms = self.searcher.key_terms(docs, "words", numterms=3 * limit + 2 * len(asked))
             common = {t for t, _ in terms if self.searcher.doc_frequency("words", t) > COMMON * self.size}
         return [t for t, _ in terms if t not in common and not any(t in a or a in t for a in asked)][:limit]
 
@@ -174,7 +174,7 @@ class Engine:
         d = self.by_id[pid]
         here = self.paragraphs[d]
         with self.searcher.lock:
-            similar = [hit.docnum for hit in self.searcher.more_like(d, "words", text=here.text, top=limit * 4, numterms=8)]
+            similar = [hit.docnum for hit in self.searcher.more_like(d, "words", top=limit * 4, numterms=8)]
         found = [self.paragraphs[o] for o in similar if self.paragraphs[o].kind != "heading-only"]
         return sorted(found, key=lambda p: p.year == here.year)[:limit]  # stable: likeness kept within each group
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -222,6 +223,10 @@ def test_key_terms_come_from_the_hits_and_narrow_them(engine, client):
     narrowed = client.get(first).get_data(as_text=True)
     assert f"结果中检索：{terms[0]}" in narrowed or f"{terms[0]} <span aria-hidden" in narrowed
     assert engine.key_terms(engine.search("")) == []  # browsing: nothing to characterise
+    for q in ("上海天文馆", "科创板", "长三角"):  # the stored term vectors say what segmenting the texts again says
+        docs = [engine.by_id[h.paragraph.id] for h in engine.search(q).hits]
+        text = "\n".join(engine.paragraphs[d].text for d in docs)
+        assert dict(engine.searcher.key_terms(docs, "words", numterms=30)) == pytest.approx(dict(engine.searcher.key_terms_from_text("words", text, numterms=30)))
 
 
 def test_a_district_label_line_is_part_of_the_title(engine):
