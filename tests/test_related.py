@@ -34,3 +34,14 @@ def test_related_still_answer_when_the_build_is_gone(tmp_path, corpus):
     assert before
     shutil.rmtree(engine.path)  # replaced and pruned while this engine still serves: its open searcher reads on
     assert engine.related("2020-ch4-0177") == before and engine.search("科创板").total > 0
+
+
+def test_a_record_without_words_has_its_page_and_its_hits_their_key_terms(client, engine):
+    """corpus/2019-ch4.txt line 847 is a date alone (6月13日): no jieba word, so no term vector.
+    Its page answers with no related passages, and a search that shows it still offers 相关词."""
+    body = client.get("/api/paragraphs/2019-ch4-0847").get_json()
+    assert body["text"] == "6月13日" and body["related"] == []
+    results = engine.search('"6月13日"')
+    assert "2019-ch4-0847" in [h.paragraph.id for h in results.hits]
+    assert client.get("/api/search?q=" + "%226%E6%9C%8813%E6%97%A5%22").status_code == 200
+    engine.key_terms(results)  # no error for the vector-less hit
