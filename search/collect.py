@@ -80,7 +80,7 @@ class FacetedTopCollector(collectors.Collector):
             else:
                 keys = scores = np.zeros(len(passing))
             top = _first(keys, -scores, passing, self.limit)
-            self.items = [(float(scores[i]), int(passing[i])) for i in top]
+            self.items = list(zip(scores[top].tolist(), passing[top].tolist()))
         super().finish()
 
     def all_ids(self):

@@ -61,3 +61,24 @@ def test_the_three_strengths_build_on_each_other():
     assert compact("上 海 天 文 馆 Ｇ60") == "上海天文馆G60"  # 2019 l.1127, letter-spaced
     for text in ("Ｇ60 科创走廊", "上 海\u3000天文馆", "科\u200b技"):
         assert fold(text) == fold(nfkc(text)) and compact(fold(text)) == compact(fold(compact(text)))
+
+
+def test_folding_with_offsets_takes_the_quick_path_only_where_it_is_exact(paragraphs):
+    """The identity mapping is used only where folding keeps every character in its place: the
+    result always equals the character-by-character fold."""
+    from report_search.index.normalize import _fold_char
+
+    def slow(text: str) -> tuple[str, list[int]]:
+        out, offsets = [], []
+        for i, ch in enumerate(text):
+            piece = _fold_char(ch)
+            if piece == " " and out and out[-1] == " ":
+                continue
+            out.append(piece)
+            offsets.extend([i] * len(piece))
+        return "".join(out), offsets
+
+    samples = [p.text for p in paragraphs] + ["面积约6000㎡，R＆D", "科\u200b技  创新", "İstanbul 科技", "a\tb", "ㄱ㎡\u200b"]
+    for text in samples:
+        folded, offsets = fold_with_offsets(text)
+        assert (folded, list(offsets)) == slow(text), text
