@@ -53,9 +53,10 @@ class ByteLRU(cachetools.LRUCache, Generic[V]):
         may both make a missing value; the second one is kept. A value larger than the whole
         cache is returned, not kept."""
         with self._lock:
-            entry = self.get(key)
-        if entry is not None:
-            return entry[0]
+            try:
+                return self[key][0]
+            except KeyError:
+                pass
         value = make()
         cost = self.weigh(value) + self.weigh(key) + ENTRY_OVERHEAD
         with self._lock:

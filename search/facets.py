@@ -83,7 +83,7 @@ class FacetIndex:
     def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
         """The documents passing every filter (and `allowed`, the filters that are no facet),
         and per facet the counts over the documents that pass the *other* facets' filters."""
-        chosen = {facet: self.searcher.allowed(filters.query(facet)) for facet in FACET_NAMES}
+        chosen = self.selections(filters)
         counts: dict[str, Counter] = {}
         for facet in FACET_NAMES:
             base = matched & allowed
@@ -96,9 +96,14 @@ class FacetIndex:
     def passing(self, filters: Filters, allowed: int) -> int:
         """The documents every filter allows, whatever the query."""
         out = allowed
-        for facet in FACET_NAMES:
-            out &= self.searcher.allowed(filters.query(facet))
+        for mask in self.selections(filters).values():
+            out &= mask
         return out
+
+    def selections(self, filters: Filters) -> dict[str, int]:
+        """Per facet, the documents its selection allows: one cache entry for the whole
+        selection, since a page asks for it twice and the next click repeats it."""
+        return self.searcher.cached(("facets", filters), lambda: {f: self.searcher.allowed(filters.query(f)) for f in FACET_NAMES})
 
 
 def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence]) -> dict:

@@ -134,6 +134,10 @@ class ReportSearcher(Searcher):
 
         return self._cache.fetch(("exact", needle), compute)
 
+    def cached(self, key, make):
+        """Anything else derived from the index, in the same cache (bounded by bytes)."""
+        return self._cache.fetch(key, make)
+
     def allowed(self, q: wq.Query) -> int:
         """The documents a filter query allows (Terms on the filter fields, combined with Or and
         And), as Whoosh finds them; cached, since a page's filters repeat from click to click."""
