@@ -72,15 +72,15 @@ class FacetedTopCollector(collectors.Collector):
     def finish(self) -> None:
         passing = bitset.to_array(self.matched & self.allowed, self.size)
         if self.limit and len(passing):
-            if self.sortedby is not None:
-                keys, scores = self.sortedby.keys(self.top_searcher, passing), np.zeros(len(passing))
+            if self.sortedby is not None:  # then document order
+                keys, scores = self.sortedby.keys(self.top_searcher, passing), -passing.astype(np.float64)
             elif self._scorers:  # text first: more of the query's strings in the text itself, then the score
                 scores = self._scores(passing)
                 keys = -self._coverage(passing)
             else:
                 keys = scores = np.zeros(len(passing))
             top = _first(keys, -scores, passing, self.limit)
-            self.items = list(zip(scores[top].tolist(), passing[top].tolist()))
+            self.items = list(zip((scores[top] if self.sortedby is None else np.zeros(len(top))).tolist(), passing[top].tolist()))
         super().finish()
 
     def all_ids(self):
@@ -96,12 +96,15 @@ class FacetedTopCollector(collectors.Collector):
 
 
 def _first(key: np.ndarray, then: np.ndarray, docs: np.ndarray, limit: int) -> np.ndarray:
-    """Positions of the `limit` smallest (key, then, doc) triples, in that order. Only the
-    candidates at or below the limit-th key are sorted: ties at the boundary are all kept, so
-    the order is exactly a full sort's."""
+    """Positions of the `limit` smallest (key, then, doc) triples, in that order. `key` is
+    whole numbers, so (key, then) orders as one number, key·span + then; only the candidates at
+    or below the limit-th of those are sorted, ties at the boundary all kept: the order is
+    exactly a full sort's."""
     if len(docs) > limit:
-        kth = np.partition(key, limit - 1)[limit - 1]
-        candidates = np.flatnonzero(key <= kth)
+        low = then.min()
+        combined = key * (then.max() - low + 1) + (then - low)
+        kth = np.partition(combined, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(combined <= kth)
     else:
         candidates = np.arange(len(docs))
     order = np.lexsort((docs[candidates], then[candidates], key[candidates]))

@@ -168,5 +168,7 @@ class Occurrences:
         """The count in each of `docs` (0 where the string does not occur)."""
         if not len(self.docs):
             return np.zeros(len(docs))
+        if len(docs) == len(self.docs) and np.array_equal(docs, self.docs):  # a one-term query, unfiltered
+            return self.counts
         at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
         return np.where(self.docs[at] == docs, self.counts[at], 0.0)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -250,3 +251,22 @@ def test_and_and_not_are_read_as_a_searcher_means_them(engine):
 def test_a_hit_found_by_its_label_line_shows_it_marked(engine):
     hit = next(h for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits if h.paragraph.id == "2021-ch4-0346")
     assert hit.label_html == "<mark>临港</mark>" and hit.to_json()["label_html"] == hit.label_html
+
+
+def test_the_page_is_exactly_a_full_sort(engine):
+    """The collector sorts only the candidates that can reach the page (collect._first); every
+    page equals the same slice of a full sort by (text coverage, score, document number)."""
+    from report_search.search.collect import _first
+
+    rng = np.random.default_rng(16)
+    for n, limit in [(1, 10), (50, 10), (5000, 10), (5000, 100), (300, 299)]:
+        docs = np.sort(rng.choice(100_000, n, replace=False))
+        key = -rng.integers(0, 3, n)  # coverage: few distinct values, many ties
+        then = -np.round(rng.random(n) * 4, 1)  # scores with ties
+        expected = sorted(range(n), key=lambda i: (key[i], then[i], docs[i]))[:limit]
+        assert _first(key, then, docs, limit).tolist() == expected
+    for sort in ("newest", "oldest"):  # a year, then reading order: every page in sequence
+        first = engine.search(SearchRequest("科技", sort=sort, per_page=100))
+        shown = [h.paragraph for page in range(1, first.pages + 1) for h in engine.search(SearchRequest("科技", sort=sort, per_page=100, page=page)).hits]
+        order = [(-p.year if sort == "newest" else p.year, p.order) for p in shown]
+        assert len(shown) == first.total > 200 and order == sorted(order)
