@@ -27,7 +27,7 @@ from report_search.index.normalize import INVISIBLE, fold
 from .exact import AndNot, Evaluated, Exact
 from .ranking import UNBROKEN_BONUS
 from . import params
-from .params import FACET_NAMES, FACETS, MAX_LENGTH, MAX_VALUES, BadInput
+from .params import FACET_NAMES, FACETS, MAX_LENGTH, MAX_TERMS, MAX_VALUES, BadInput
 
 FILTER_FIELDS = {typed: f.name for f in FACETS for typed in (f.name, *f.typed)} | {"section": "section", "章节": "section"}
 SYNTAX = (  # (what you type, what it means)
@@ -113,13 +113,32 @@ def parse_all(texts: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...] = ()
     for q in parsed:
         for name, values in q.filters.items():
             filters[name] = filters.get(name, ()) + values
+    groups, excluded, notes = _bounded([g for q in parsed for g in q.groups], [c for q in parsed for c in q.excluded])
     return Query(
-        groups=tuple(g for q in parsed for g in q.groups),
-        excluded=tuple(c for q in parsed for c in q.excluded),
+        groups=groups,
+        excluded=excluded,
         filters=filters,
-        notes=tuple(n for q in parsed for n in q.notes),
+        notes=(*(n for q in parsed for n in q.notes), *notes),
         synonyms=any(q.synonyms for q in parsed),
     )
+
+
+def _bounded(groups: list[tuple[Clause, ...]], excluded: list[Clause]) -> tuple[tuple, tuple, list[str]]:
+    """At most MAX_TERMS strings to look for, counting every part of every clause and each
+    exclusion, in the order typed: past that a query is no search but a load on the server,
+    and the rest is dropped with a note."""
+    kept_groups: list[tuple[Clause, ...]] = []
+    used = 0
+    for group in groups:
+        cost = sum(len(c.parts) for c in group)
+        if used + cost > MAX_TERMS:
+            break
+        kept_groups.append(group)
+        used += cost
+    kept_excluded = excluded[: max(0, MAX_TERMS - used)]
+    asked = sum(len(c.parts) for g in groups for c in g) + len(excluded)
+    notes = [f"查询包含 {asked} 个检索词，只检索前 {MAX_TERMS} 个"] if asked > MAX_TERMS else []
+    return tuple(kept_groups), tuple(kept_excluded), notes
 
 
 def segments(text: str) -> tuple[str, ...]:

@@ -61,7 +61,8 @@ class ReportSearcher(Searcher):
             lengths.append(max(1, stored["length"]))
         self.size = len(self.paragraphs)
         self.texts = [fold(p.text) for p in self.paragraphs]
-        self.titles = [fold(title(p)) for p in self.paragraphs]
+        folded_titles: dict[str, str] = {}  # few distinct titles: each folded once
+        self.titles = [folded_titles.get(t) or folded_titles.setdefault(t, fold(t)) for t in map(title, self.paragraphs)]
         self.lengths = np.array(lengths, dtype=np.float64)
         self.kind_weights = np.array([KIND_WEIGHT.get(p.kind, 1.0) for p in self.paragraphs])
         self.years = np.array([p.year for p in self.paragraphs], dtype=np.int64)

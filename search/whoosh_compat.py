@@ -19,8 +19,9 @@ from itertools import islice
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-PROBE_TERMS = 3  # postings compared on open: the longest among the field's first terms
-PROBE_SCAN = 2000  # terms of the lexicon looked at, at most, to find them
+PROBE_TERMS = 3  # postings compared on open: among the field's first terms, the longest …
+PROBE_SCAN = 2000  # … of these many terms looked at …
+PROBE_MAX = 2000  # … that hold at most this many postings (several blocks, and still quick to step through)
 
 
 def _blocks(matcher) -> tuple[list, list]:
@@ -61,7 +62,8 @@ def block_reading_works(reader, fieldname: str) -> bool:
     """Whether the fast path gives the public API's ids and weights for the field's longest
     postings among its first PROBE_SCAN terms (several blocks each, so block changes are read)."""
     try:
-        terms = sorted(islice(reader.iter_field(fieldname), PROBE_SCAN), key=lambda item: -item[1].doc_frequency())
+        terms = sorted((item for item in islice(reader.iter_field(fieldname), PROBE_SCAN) if item[1].doc_frequency() <= PROBE_MAX),
+                       key=lambda item: -item[1].doc_frequency())
         for term, _ in terms[:PROBE_TERMS]:
             fast = postings(reader.postings(fieldname, term), fast=True)
             public = postings(reader.postings(fieldname, term), fast=False)

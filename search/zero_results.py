@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .params import HELP_TERMS
 from .request import SearchRequest
 from .results import Results
 
@@ -19,6 +20,7 @@ class ZeroHelp:
     terms: list[tuple[str, int]]  # each term (a query of its own) and what it finds alone
     segmented: bool  # the terms are jieba's words of one typed term
     without: str | None  # the query less the terms that find nothing, when that finds something
+    cut: int = 0  # terms not counted (past HELP_TERMS)
 
 
 def explain(engine: Engine, results: Results) -> ZeroHelp:
@@ -32,8 +34,10 @@ def explain(engine: Engine, results: Results) -> ZeroHelp:
     else:
         return ZeroHelp([], False, None)
     excluded = [f"-{c.text}" for c in query.excluded]
+    cut = max(0, len(texts) - HELP_TERMS)
+    texts = texts[:HELP_TERMS]  # each is a search: bounded
     f = results.filters
     terms = [(text, engine.search(SearchRequest(text, f.year, f.theme, f.district, per_page=1), suggestions=False).total) for text in texts]
     found = [text for text, n in terms if n]
-    without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented else None
-    return ZeroHelp(terms, segmented, without)
+    without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented and not cut else None
+    return ZeroHelp(terms, segmented, without, cut)

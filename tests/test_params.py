@@ -88,3 +88,16 @@ def test_every_readme_command_line_parses():
         parser.parse_args(shlex.split(line))
     usage = re.search(r"`report-search serve (\[.+?)`", readme, re.S).group(1)  # the serve command's options, each bracketed
     parser.parse_args(["serve", *shlex.split(re.sub(r"[\[\]]", " ", usage))])
+
+
+def test_the_work_of_one_request_is_bounded_and_said(client, engine):
+    from report_search.search.params import HELP_TERMS, MAX_TERMS
+
+    many = " ".join(f"z{i}" for i in range(MAX_TERMS + 10))  # 40 one-word terms none of which occurs
+    body = client.get("/api/search", query_string={"q": many}).get_json()
+    assert f"查询包含 {MAX_TERMS + 10} 个检索词，只检索前 {MAX_TERMS} 个" in body["notes"]
+    assert len(body["terms"]) == MAX_TERMS
+    page = client.get("/search", query_string={"q": many}).get_data(as_text=True)
+    counted = re.search(r'<ul class="term-counts">(.*?)</ul>', page, re.S).group(1)
+    assert counted.count('class="term"') == HELP_TERMS and f"另有 {MAX_TERMS - HELP_TERMS} 个词未逐一查找" in counted
+    assert engine.search("科技 创新").notes == []  # an ordinary query: nothing cut

@@ -174,6 +174,7 @@ def _zero_help(results: Results) -> dict:
         "segmented": found.segmented,
         "without": found.without,
         "without_url": link(found.without) if found.without else None,
+        "cut": found.cut,
     }
 
 
