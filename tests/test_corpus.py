@@ -9,6 +9,7 @@ import pytest
 
 from report_search.index.corpus import CorpusError, load_corpus
 from report_search.index.taxonomy import districts_named, label_districts
+from editions import add_report
 
 
 @pytest.fixture()
@@ -57,15 +58,7 @@ def test_malformed_toml_is_reported(corpus_copy: Path):
 
 def test_new_report_needs_only_a_file_and_a_manifest_entry(corpus_copy: Path):
     text = "4\n\n新的部分标题\n\n4.1 测试小节\n\n这是一个位于闵行区的测试段落，用来检查新报告可以直接加入。\n"
-    (corpus_copy / "2022-ch4.txt").write_text(text, encoding="utf-8")
-    import hashlib
-
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    with (corpus_copy / "manifest.toml").open("a", encoding="utf-8") as fh:
-        fh.write(
-            f'\n[[report]]\nfile = "2022-ch4.txt"\nyear = 2022\ntitle = "2022上海科技进步报告"\n'
-            f'chapter = "第4部分"\nchapter_title = "新的部分标题"\nsha256 = "{digest}"\n'
-        )
+    add_report(corpus_copy, text, "新的部分标题")
     from report_search.index.parse import parse_corpus
 
     new = [p for p in parse_corpus(load_corpus(corpus_copy)) if p.year == 2022]

@@ -4,7 +4,6 @@ error, not a silent default."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from report_search.index.corpus import CorpusError, load_corpus
 from report_search.index.layout import Layout
 from report_search.index.parse import parse_corpus
+from editions import add_report
 
 # A synthetic 2022 edition whose sub-headings run to 32 characters, two more than any of the
 # bundled reports' (heading_max = 30). Line numbers as cited: 1 chapter number, 3 chapter title,
@@ -42,14 +42,7 @@ def _corpus_with_edition(tmp_path: Path, source: Path, layout: str = "") -> Path
     (with `layout`, a [report.layout] table, if given) and its section's themes row."""
     copy = tmp_path / "corpus"
     shutil.copytree(source, copy)
-    (copy / "2022-ch4.txt").write_text(EDITION, encoding="utf-8")
-    digest = hashlib.sha256(EDITION.encode()).hexdigest()
-    with (copy / "manifest.toml").open("a", encoding="utf-8") as fh:
-        fh.write(
-            f'\n[[report]]\nfile = "2022-ch4.txt"\nyear = 2022\ntitle = "2022上海科技进步报告"\n'
-            f'chapter = "第4部分"\nchapter_title = "科技创新测试篇"\nsha256 = "{digest}"\n'
-            + (f"\n  [report.layout]\n  {layout}\n" if layout else "")
-        )
+    add_report(copy, EDITION, "科技创新测试篇", layout)
     with (copy / "themes.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[[section]]\nyear = 2022\nsection = "4.1 科技金融"\nthemes = ["科技金融"]\n')
     return copy

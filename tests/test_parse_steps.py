@@ -67,9 +67,9 @@ def test_a_date_starts_an_event():
         assert not _DATE_START.match(text), text
 
 
-def test_join_continuations_skips_interposed_titles():
-    # 2019-ch4.txt 1088–1100, shortened: prose | two sub-headings | the prose goes on
-    blocks = [
+def _astronomy_museum() -> list[Block]:
+    """2019-ch4.txt 1088–1100, shortened: prose | two sub-headings | the prose goes on."""
+    return [
         _block("prose", (1088, "      重点科普场馆建设取得阶段性进展。9月13日，上海天文馆完成首次亮灯，标志着上海天文馆建"), gap=0),
         _block("prose", (1090, "安工程基本竣工。2019年，加快推进“一馆一品”建 设，提 升 科 普 场 馆 服 务 能 级，稳 步 推进上海科普")),
         _block("heading", (1092, "科普设施建设进一步完善")),
@@ -78,6 +78,11 @@ def test_join_continuations_skips_interposed_titles():
         _block("heading", (1098, "等融合发展，为市民群众提供又一科普好")),
         _block("prose", (1100, "去 处 。截 至 年 底，全 市 共 有 5 5 家 示 范 性 科")),
     ]
+
+
+def test_join_continuations_skips_interposed_titles():
+    # 2019-ch4.txt 1088–1100, shortened: prose | two sub-headings | the prose goes on
+    blocks = _astronomy_museum()
     out = join_continuations(blocks, LAYOUT.column_wrap, LAYOUT)
     assert [b.first for b in out] == [1088, 1092, 1094]
     assert [line.no for line in out[0].lines] == [1088, 1090, 1096, 1098, 1100] and out[0].skipped == [1092, 1094]
@@ -258,15 +263,7 @@ def test_split_dated_lists_gives_each_item_the_date_line():
 
 def test_join_continuations_leaves_its_input_alone():
     # 2019-ch4.txt 1088–1100 again: the re-joined paragraph and the skipped titles are new blocks
-    blocks = [
-        _block("prose", (1088, "      重点科普场馆建设取得阶段性进展。9月13日，上海天文馆完成首次亮灯，标志着上海天文馆建"), gap=0),
-        _block("prose", (1090, "安工程基本竣工。2019年，加快推进“一馆一品”建 设，提 升 科 普 场 馆 服 务 能 级，稳 步 推进上海科普")),
-        _block("heading", (1092, "科普设施建设进一步完善")),
-        _block("heading", (1094, "科普工作取得丰硕成果")),
-        _block("heading", (1096, "公 园 建 设，强 化 科 普 与 文 化 、旅 游 、体 育")),
-        _block("heading", (1098, "等融合发展，为市民群众提供又一科普好")),
-        _block("prose", (1100, "去 处 。截 至 年 底，全 市 共 有 5 5 家 示 范 性 科")),
-    ]
+    blocks = _astronomy_museum()
     out = _unchanged(join_continuations, blocks, LAYOUT.column_wrap, LAYOUT)
     joined = [line for i in (0, 1, 4, 5, 6) for line in blocks[i].lines]
     assert out == [
