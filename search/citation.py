@@ -70,7 +70,7 @@ def bibtex(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
         "language": "zh-CN",
     }
     body = ",\n".join(f"  {name} = {{{_escape_bibtex(value) if name != 'author' else value}}}" for name, value in fields.items())
-    return f"@report{{{p.id.replace('~', '-')},\n{body}\n}}\n"
+    return f"@report{{{p.id},\n{body}\n}}\n"
 
 
 def ris(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
