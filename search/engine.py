@@ -150,20 +150,15 @@ class Engine:
         if not results.parsed.terms:
             return []
         asked = results.parsed.terms
-        with self.searcher.lock:
-            reader = self.searcher.reader()  # a record of numbers or single characters has no words, so no vector
-            docs = [d for h in results.hits if reader.has_vector(d := self.by_id[h.paragraph.id], "words")]
-            if not docs:
-                return []
-            terms = self.searcher.key_terms(docs, "words", numterms=3 * limit + 2 * len(asked))
-            common = {t for t, _ in terms if self.searcher.doc_frequency("words", t) > COMMON * self.size}
-        return [t for t, _ in terms if t not in common and not any(t in a or a in t for a in asked)][:limit]
+        docs = [self.by_id[h.paragraph.id] for h in results.hits]
+        terms = self.searcher.key_terms(docs, "words", numterms=3 * limit + 2 * len(asked))
+        vocabulary = self.searcher.vocabulary("words")
+        return [t for t, _ in terms if vocabulary[t][1] <= COMMON * self.size and not any(t in a or a in t for a in asked)][:limit]
 
     @functools.cached_property
     def corrector(self) -> suggest.VocabularyCorrector:
         """The did-you-mean corrector, built on the first search that needs it."""
-        with self.searcher.lock:
-            return suggest.VocabularyCorrector.from_reader(self.searcher.reader())
+        return suggest.VocabularyCorrector.from_vocabularies(*(self.searcher.vocabulary(f) for f in suggest.FIELDS))
 
     # -- records ------------------------------------------------------------------------
 
@@ -177,8 +172,6 @@ class Engine:
         d = self.by_id[pid]
         here = self.paragraphs[d]
         with self.searcher.lock:
-            if not self.searcher.reader().has_vector(d, "words"):  # no words: nothing to be like
-                return []
             similar = [hit.docnum for hit in self.searcher.more_like(d, "words", top=limit * 4, numterms=8)]
         found = [self.paragraphs[o] for o in similar if self.paragraphs[o].kind != "heading-only"]
         return sorted(found, key=lambda p: p.year == here.year)[:limit]  # stable: likeness kept within each group

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+from whoosh import classify
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -47,7 +48,8 @@ class ReportSearcher(Searcher):
         if not reader.is_atomic():  # a build is one commit, so one segment; our caches count on it
             raise IndexDamaged(f"{path}: the index has several segments; run: report-search build")
         super().__init__(reader, weighting=weighting)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # reentrant: key_terms reads the vocabulary under it
+        self._vocabularies: dict[str, dict[str, tuple[float, int]]] = {}
         self._cache: ByteLRU = ByteLRU(CACHE_BYTES)
         self.fast_postings = block_reading_works(reader, "grams")  # else Whoosh's public matcher API
         reports = {r.slug: r for r in corpus.reports}
@@ -135,6 +137,29 @@ class ReportSearcher(Searcher):
 
         return self._cache.fetch(("exact", needle), compute)
 
+    def vocabulary(self, fieldname: str) -> dict[str, tuple[float, int]]:
+        """Every term of a field with its collection frequency and document frequency, read in
+        one pass on first use (did-you-mean and 相关词 ask for hundreds of terms a request)."""
+        with self.lock:
+            if fieldname not in self._vocabularies:
+                self._vocabularies[fieldname] = {
+                    (term.decode("utf-8") if isinstance(term, bytes) else term): (info.weight(), info.doc_frequency())
+                    for term, info in self.reader().iter_field(fieldname)
+                }
+            return self._vocabularies[fieldname]
+
+    def key_terms(self, docnums, fieldname, numterms=5, model=classify.Bo1Model, normalize=True):
+        """Whoosh's key_terms (and so more_like), its Expander reading the collection
+        frequencies from the in-memory vocabulary instead of one on-disk look-up per term of
+        the documents' vectors. A document without a vector (no words) adds nothing."""
+        with self.lock:
+            reader = self.reader()
+            expander = classify.Expander(_Statistics(reader, self.vocabulary(fieldname)), fieldname, model=model)
+            for docnum in docnums:
+                if reader.has_vector(docnum, fieldname):
+                    expander.add_document(docnum)
+            return expander.expanded_terms(numterms, normalize=normalize)
+
     def cached(self, key, make):
         """Anything else derived from the index, in the same cache (bounded by bytes)."""
         return self._cache.fetch(key, make)
@@ -148,6 +173,22 @@ class ReportSearcher(Searcher):
                 return bitset.from_array(np.fromiter(self.docs_for_query(q), dtype=np.int64), self.size)
 
         return self._cache.fetch(("filter", q), compute)
+
+
+class _Statistics:
+    """The reader as Whoosh's Expander sees it, a field's term statistics answered from memory."""
+
+    def __init__(self, reader, vocabulary: dict[str, tuple[float, int]]) -> None:
+        self.reader, self.vocabulary = reader, vocabulary
+
+    def __getattr__(self, name: str):
+        return getattr(self.reader, name)
+
+    def __contains__(self, key: tuple[str, bytes]) -> bool:
+        return key[1].decode("utf-8") in self.vocabulary
+
+    def frequency(self, fieldname: str, text: bytes) -> float:
+        return self.vocabulary[text.decode("utf-8")][0]
 
 
 class Occurrences:

@@ -46,12 +46,12 @@ class VocabularyCorrector(Corrector):
             self.index.create_dictionary_entry(word, count)
 
     @classmethod
-    def from_reader(cls, reader, fields: tuple[str, ...] = FIELDS) -> VocabularyCorrector:
+    def from_vocabularies(cls, *fields: dict[str, tuple[float, int]]) -> VocabularyCorrector:
+        """From the searcher's vocabularies: {word: (frequency, paragraphs)} per field."""
         vocabulary: dict[str, int] = {}
         for field in fields:
-            for word, info in reader.iter_field(field):
-                word = word.decode("utf-8") if isinstance(word, bytes) else word
-                vocabulary[word] = vocabulary.get(word, 0) + info.doc_frequency()
+            for word, (_, paragraphs) in field.items():
+                vocabulary[word] = vocabulary.get(word, 0) + paragraphs
         return cls(vocabulary)
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
