@@ -8,10 +8,11 @@ kind. The text and the title are stored and verified against, never re-derived.
 
 from __future__ import annotations
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 
 from .analysis import GramTokenizer, WordTokenizer, words
 from .corpus import Report
+from .normalize import fold
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
@@ -49,8 +50,16 @@ def make_schema() -> fields.Schema:
         line_start=fields.STORED,
         line_end=fields.STORED,
         skipped=fields.STORED,  # lines inside the cited range that are not part of the text
-        # The exact jieba word count: Whoosh keeps field lengths as a lossy byte, BM25 needs it true.
-        length=fields.STORED,
+        # Per-document columns, read in bulk when a searcher opens (the stored fields above are
+        # read only for the records a page shows): the id, the folded text and title that
+        # matches are verified against, the exact jieba word count (Whoosh keeps field lengths
+        # as a lossy byte, BM25 needs it true), the kind and the year that ranking and sorting use.
+        doc_id=fields.COLUMN(columns.VarBytesColumn()),
+        folded_text=fields.COLUMN(columns.VarBytesColumn()),
+        folded_title=fields.COLUMN(columns.RefBytesColumn()),
+        word_count=fields.COLUMN(columns.NumericColumn("I")),
+        doc_kind=fields.COLUMN(columns.RefBytesColumn()),
+        doc_year=fields.COLUMN(columns.NumericColumn("H")),
         grams=fields.FieldType(GramCounts(), GramTokenizer(), scorable=False),
         # term vectors: 相关词 and related passages read a record's words back instead of
         # segmenting its text again on every request
@@ -83,7 +92,12 @@ def document(p: Paragraph) -> dict:
         "line_start": p.line_start,
         "line_end": p.line_end,
         "skipped": list(p.skipped),
-        "length": sum(1 for _ in words(p.text)),
+        "doc_id": p.id.encode(),
+        "folded_text": fold(p.text).encode(),
+        "folded_title": fold(title(p)).encode(),
+        "word_count": max(1, sum(1 for _ in words(p.text))),
+        "doc_kind": p.kind.encode(),
+        "doc_year": p.year,
         "grams": p.text,
         "words": p.text,
         "title": title(p),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from whoosh import query as wq
@@ -51,16 +52,17 @@ class Engine:
         self.meta = read_meta(self.path)  # kept: the build folder may be gone while we serve
         self.corpus = corpus or load_corpus()
         self.searcher = ReportSearcher(self.path, self.corpus, ExactBM25F())
-        self.paragraphs: list[Paragraph] = self.searcher.paragraphs
+        self.paragraphs: Sequence[Paragraph] = self.searcher.paragraphs  # read as asked for
         self.size = self.searcher.size
-        self.by_id = {p.id: i for i, p in enumerate(self.paragraphs)}
+        self.by_id = {pid: d for d, pid in enumerate(self.searcher.ids)}
         self.facet_order = {
-            "year": sorted({p.year for p in self.paragraphs}, reverse=True),
+            "year": sorted(set(self.searcher.years.tolist()), reverse=True),
             "theme": list(self.corpus.themes),
             "district": [d.name for d in self.corpus.districts],
         }
         self.facets = facets.FacetIndex(self.searcher, self.facet_order)
-        self.sections = sorted({p.section.split(" ", 1)[0] for p in self.paragraphs if p.section})
+        with self.searcher.lock:
+            self.sections = sorted(s for s in self.searcher.reader().field_terms("section_number") if s)
 
     # -- the search ---------------------------------------------------------------------
 
@@ -178,7 +180,7 @@ class Engine:
 
     def chapter(self, slug: str) -> list[Paragraph]:
         """Every paragraph of one report file (its id prefix, e.g. 2020-ch4), in reading order."""
-        return [p for p in self.paragraphs if p.id.rsplit("-", 1)[0] == slug]
+        return [self.paragraphs[d] for d, pid in enumerate(self.searcher.ids) if pid.rsplit("-", 1)[0] == slug]
 
     def neighbours(self, pid: str) -> tuple[Paragraph | None, Paragraph | None]:
         """The paragraphs before and after, within the same report file."""

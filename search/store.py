@@ -17,7 +17,10 @@ keep file positions, and the searcher is shared by all threads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+
+import cachetools
 
 import numpy as np
 from whoosh import classify
@@ -28,9 +31,8 @@ from whoosh.searching import Searcher
 from report_search.index.analysis import gram_keys
 from report_search.index.corpus import Corpus
 from report_search.index.errors import IndexDamaged
-from report_search.index.normalize import fold
 from report_search.index.paragraph import Paragraph
-from report_search.index.schema import paragraph, title
+from report_search.index.schema import paragraph
 
 from . import bitset
 from .cache import ByteLRU
@@ -52,22 +54,21 @@ class ReportSearcher(Searcher):
         self._vocabularies: dict[str, dict[str, tuple[float, int]]] = {}
         self._cache: ByteLRU = ByteLRU(CACHE_BYTES)
         self.fast_postings = block_reading_works(reader, "grams")  # else Whoosh's public matcher API
-        reports = {r.slug: r for r in corpus.reports}
-        self.paragraphs: list[Paragraph] = []
-        lengths: list[int] = []
-        for docnum, stored in reader.iter_docs():
-            # Documents are added in corpus order, so a document number is also its position.
-            if not docnum == len(self.paragraphs) == stored["order"]:
-                raise IndexDamaged(f"{path}: index documents out of order; run: report-search build")
-            self.paragraphs.append(paragraph(stored, reports))
-            lengths.append(max(1, stored["length"]))
-        self.size = len(self.paragraphs)
-        self.texts = [fold(p.text) for p in self.paragraphs]
-        folded_titles: dict[str, str] = {}  # few distinct titles: each folded once
-        self.titles = [folded_titles.get(t) or folded_titles.setdefault(t, fold(t)) for t in map(title, self.paragraphs)]
-        self.lengths = np.array(lengths, dtype=np.float64)
-        self.kind_weights = np.array([KIND_WEIGHT.get(p.kind, 1.0) for p in self.paragraphs])
-        self.years = np.array([p.year for p in self.paragraphs], dtype=np.int64)
+        self.size = reader.doc_count_all()
+        self.paragraphs = Records(self, {r.slug: r for r in corpus.reports})
+        # Documents are added in corpus order, so a document number is also its position.
+        if self.size and not (self.paragraphs[0].order == 0 and self.paragraphs[self.size - 1].order == self.size - 1):
+            raise IndexDamaged(f"{path}: index documents out of order; run: report-search build")
+        self.ids = [b.decode("utf-8") for b in reader.column_reader("doc_id")]
+        self.texts = [b.decode("utf-8") for b in reader.column_reader("folded_text")]
+        distinct: dict[bytes, str] = {}  # few distinct titles: each decoded once
+        self.titles = [distinct.get(b) or distinct.setdefault(b, b.decode("utf-8")) for b in reader.column_reader("folded_title")]
+        self.lengths = np.array(reader.column_reader("word_count").load(), dtype=np.float64)
+        weights = {kind: KIND_WEIGHT.get(kind.decode(), 1.0) for kind in set(reader.column_reader("doc_kind"))}
+        self.kind_weights = np.array([weights[kind] for kind in reader.column_reader("doc_kind")])
+        self.years = np.array(reader.column_reader("doc_year").load(), dtype=np.int64)
+        if not len(self.ids) == len(self.texts) == len(self.lengths) == self.size:
+            raise IndexDamaged(f"{path}: index columns incomplete; run: report-search build")
         self.average_length = float(self.lengths.mean()) if self.size else 1.0
         by_title: dict[str, list[int]] = {}
         for d, t in enumerate(self.titles):
@@ -173,6 +174,37 @@ class ReportSearcher(Searcher):
                 return bitset.from_array(np.fromiter(self.docs_for_query(q), dtype=np.int64), self.size)
 
         return self._cache.fetch(("filter", q), compute)
+
+
+class Records(Sequence):
+    """The paragraph records, by document number, read from the stored fields when first
+    asked for (a page's hits, a chapter) and a few thousand kept: opening a searcher reads only
+    the columns. A record that cannot be read is damage, said as IndexDamaged."""
+
+    KEEP = 4096
+
+    def __init__(self, searcher: ReportSearcher, reports: dict) -> None:
+        self.searcher, self.reports = searcher, reports
+        self.kept: cachetools.LRUCache = cachetools.LRUCache(self.KEEP)
+
+    def __len__(self) -> int:
+        return self.searcher.size
+
+    def __getitem__(self, d):
+        if isinstance(d, slice):
+            return [self[i] for i in range(*d.indices(len(self)))]
+        if not -len(self) <= d < len(self):
+            raise IndexError(d)
+        d %= len(self)
+        with self.searcher.lock:
+            found = self.kept.get(d)
+            if found is None:
+                try:
+                    found = paragraph(self.searcher.reader().stored_fields(d), self.reports)
+                except Exception as exc:  # deliberately broad: any read failure of a stored record is damage
+                    raise IndexDamaged(f"record {d} of the index cannot be read ({type(exc).__name__}: {exc}); run: report-search build") from None
+                self.kept[d] = found
+        return found
 
 
 class _Statistics:
