@@ -226,3 +226,17 @@ def test_the_freshness_hash_covers_exactly_the_code_a_build_runs():
             "print(' '.join(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('report_search.index.'))))")
     ran = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
     assert {p.stem for p in indexing_sources()} == ran - {"errors"}  # exceptions only: they shape nothing
+
+
+def test_a_build_asks_the_file_system_for_each_column_once(tmp_path, corpus, paragraphs, monkeypatch):
+    """Issue 16: Whoosh's writer asked the disk (os.stat) whether a field has a length column once
+    for every posting of a field without one (grams, the filters): a third of a build's time."""
+    from whoosh.filedb.filestore import FileStorage
+
+    asked: list[str] = []
+    exists = FileStorage.file_exists
+    monkeypatch.setattr(FileStorage, "file_exists", lambda self, name: asked.append(name) or exists(self, name))
+    built = build(tmp_path / "ix", corpus, paragraphs=paragraphs[:60], progress=False)
+    assert asked and len(asked) == len(set(asked)) < 50, f"{len(asked)} look-ups of {len(set(asked))} files"
+    monkeypatch.undo()
+    assert Engine(built, corpus).search("科技").total > 0
