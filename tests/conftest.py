@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,16 @@ def index_path(tmp_path_factory, corpus):
     return build(tmp_path_factory.mktemp("index"), corpus, progress=False)
 
 
+@pytest.fixture()
+def built(tmp_path, index_path):
+    """(location, build): an index location of its own holding one fresh build of the real corpus,
+    as `build` leaves it — a copy of the session's (copying costs a fraction of a build), for the
+    tests that rebuild, damage or remove it."""
+    location = tmp_path / "ix"
+    shutil.copytree(index_path.parent.parent, location, symlinks=True)
+    return location, (location / "current").resolve()
+
+
 @pytest.fixture(scope="session")
 def engine(index_path, corpus):
     from report_search.search.engine import Engine
@@ -77,6 +88,34 @@ def in_threads():
             t.join()
 
     return run
+
+
+# -- the command line, in this process ---------------------------------------------------------
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+    out_bytes: bytes  # stdout as written, for the binary exports (CSV with a BOM)
+
+
+@pytest.fixture()
+def run(capsysbinary):
+    """`report-search ARGS…` in this process, as `main([...])` (sqlite-utils' CliRunner style): its
+    exit status and what it printed. Spawn a process only where the process is what is tested."""
+    from report_search.web.cli import main
+
+    def invoke(*args: str) -> Ran:
+        capsysbinary.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse and parser.exit end this way
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsysbinary.readouterr()
+        return Ran(code, out.out.decode("utf-8"), out.err.decode("utf-8"), out.out)
+
+    return invoke
 
 
 # -- browser tests -------------------------------------------------------------------------
