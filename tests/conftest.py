@@ -90,6 +90,41 @@ def in_threads():
     return run
 
 
+# -- the clean install of test_install.py, started early ------------------------------------------
+
+class _Background:
+    """`work(*args)` on a thread from now on; `result()` waits for it (and raises what it raised)."""
+
+    def __init__(self, work, *args) -> None:
+        self._value, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(work, *args), name="early-install", daemon=True)
+        self._thread.start()
+
+    def _run(self, work, *args) -> None:
+        try:
+            self._value = work(*args)
+        except BaseException as exc:  # noqa: BLE001 — handed to the test that waits for it
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def early_install(request, tmp_path_factory):
+    """When test_install.py's tests are selected, start its clean install (a venv and `pip
+    install .`, processes that mostly wait on pip) at the start of the session, so it runs
+    beside the other tests instead of before its own."""
+    if not any(item.path.name == "test_install.py" for item in request.session.items):
+        return None
+    from test_install import install
+
+    return _Background(install, tmp_path_factory.mktemp("install"))
+
+
 # -- the command line, in this process ---------------------------------------------------------
 
 @dataclass
