@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,16 @@ def index_path(tmp_path_factory, corpus):
     return build(tmp_path_factory.mktemp("index"), corpus, progress=False)
 
 
+@pytest.fixture()
+def built(tmp_path, index_path):
+    """(location, build): an index location of its own holding one fresh build of the real corpus,
+    as `build` leaves it — a copy of the session's (copying costs a fraction of a build), for the
+    tests that rebuild, damage or remove it."""
+    location = tmp_path / "ix"
+    shutil.copytree(index_path.parent.parent, location, symlinks=True)
+    return location, (location / "current").resolve()
+
+
 @pytest.fixture(scope="session")
 def engine(index_path, corpus):
     from report_search.search.engine import Engine
@@ -77,6 +88,69 @@ def in_threads():
             t.join()
 
     return run
+
+
+# -- the clean install of test_install.py, started early ------------------------------------------
+
+class _Background:
+    """`work(*args)` on a thread from now on; `result()` waits for it (and raises what it raised)."""
+
+    def __init__(self, work, *args) -> None:
+        self._value, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(work, *args), name="early-install", daemon=True)
+        self._thread.start()
+
+    def _run(self, work, *args) -> None:
+        try:
+            self._value = work(*args)
+        except BaseException as exc:  # noqa: BLE001 — handed to the test that waits for it
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def early_install(request, tmp_path_factory):
+    """When test_install.py's tests are selected, start its clean install (a venv and `pip
+    install .`, processes that mostly wait on pip) at the start of the session, so it runs
+    beside the other tests instead of before its own."""
+    if not any(item.path.name == "test_install.py" for item in request.session.items):
+        return None
+    from test_install import install
+
+    return _Background(install, tmp_path_factory.mktemp("install"))
+
+
+# -- the command line, in this process ---------------------------------------------------------
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+    out_bytes: bytes  # stdout as written, for the binary exports (CSV with a BOM)
+
+
+@pytest.fixture()
+def run(capsysbinary):
+    """`report-search ARGS…` in this process, as `main([...])` (sqlite-utils' CliRunner style): its
+    exit status and what it printed. Spawn a process only where the process is what is tested."""
+    from report_search.web.cli import main
+
+    def invoke(*args: str) -> Ran:
+        capsysbinary.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse and parser.exit end this way
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsysbinary.readouterr()
+        return Ran(code, out.out.decode("utf-8"), out.err.decode("utf-8"), out.out)
+
+    return invoke
 
 
 # -- browser tests -------------------------------------------------------------------------

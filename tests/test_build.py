@@ -23,11 +23,10 @@ def corpus_copy(tmp_path, corpus):
     return target
 
 
-def test_build_swaps_current_and_keeps_replaced_builds_for_a_grace_period(tmp_path, corpus, monkeypatch):
-    location = tmp_path / "ix"
-    first = build(location, corpus, progress=False)
+def test_build_swaps_current_and_keeps_replaced_builds_for_a_grace_period(built, corpus, paragraphs, monkeypatch):
+    location, first = built
     assert (location / "current").resolve() == first
-    second = build(location, corpus, progress=False)
+    second = build(location, corpus, paragraphs=paragraphs, progress=False)
     assert (location / "current").resolve() == second != first
     # the replaced build stays a while: a process opening it right now must still find it
     assert sorted(p.name for p in (location / "builds").iterdir()) == sorted([first.name, second.name])
@@ -35,7 +34,7 @@ def test_build_swaps_current_and_keeps_replaced_builds_for_a_grace_period(tmp_pa
     assert meta["paragraphs"] == len(Engine(second, corpus).paragraphs) > 500
     assert status(location, corpus).state == "fresh"
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
-    third = build(location, corpus, progress=False)
+    third = build(location, corpus, paragraphs=paragraphs, progress=False)
     assert [p.name for p in (location / "builds").iterdir()] == [third.name]
     assert not list(location.glob(".current-*"))  # no temporary link left behind
 
@@ -57,10 +56,8 @@ def test_missing_and_stale_index_say_what_to_run(tmp_path, corpus_copy):
     assert rebuilt != built and status(location, changed).state == "fresh"
 
 
-def test_failed_build_leaves_the_previous_index_serving(tmp_path, corpus_copy, monkeypatch):
-    location = tmp_path / "ix"
-    corpus = load_corpus(corpus_copy)
-    good = build(location, corpus, progress=False)
+def test_failed_build_leaves_the_previous_index_serving(built, corpus, paragraphs, corpus_copy, monkeypatch):
+    location, good = built
     (corpus_copy / "2020-ch4.txt").write_text("changed", encoding="utf-8")
     with pytest.raises(CorpusError):
         build(location, load_corpus(corpus_copy), progress=False)
@@ -70,22 +67,21 @@ def test_failed_build_leaves_the_previous_index_serving(tmp_path, corpus_copy, m
 
     monkeypatch.setattr("report_search.index.build.document", explode)
     with pytest.raises(RuntimeError):
-        build(location, corpus, progress=False)
+        build(location, corpus, paragraphs=paragraphs, progress=False)
     assert (location / "current").resolve() == good
     assert [p.name for p in (location / "builds").iterdir()] == [good.name]  # no half-built leftovers
     assert Engine(good, corpus).search("科创板").total > 0
 
 
-def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus, monkeypatch):
+def test_an_open_engine_survives_a_rebuild_removing_its_folder(built, corpus, paragraphs, monkeypatch):
     import threading
 
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
-    location = tmp_path / "ix"
-    first = build(location, corpus, progress=False)
+    location, first = built
     engine = Engine(first, corpus)
     (first / BUILD_MARK).touch()
     os.utime(first / BUILD_MARK, (0, 0))
-    build(location, corpus, progress=False)  # deletes `first`
+    build(location, corpus, paragraphs=paragraphs, progress=False)  # deletes `first`
     assert not first.exists()
     totals: list[int] = []
     worker = threading.Thread(target=lambda: totals.append(engine.search("科创板").total))
@@ -96,15 +92,14 @@ def test_an_open_engine_survives_a_rebuild_removing_its_folder(tmp_path, corpus,
 
 # -- a build touches only what it made ---------------------------------------------------------
 
-def test_a_build_never_removes_what_it_did_not_make(tmp_path, corpus, monkeypatch):
+def test_a_build_never_removes_what_it_did_not_make(built, corpus, paragraphs, monkeypatch):
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 0)
-    location = tmp_path / "ix"
-    build(location, corpus, progress=False)
+    location, _ = built
     mine = location / "builds" / "release-1.0"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me", encoding="utf-8")
-    build(location, corpus, progress=False)
-    build(location, corpus, progress=False)
+    build(location, corpus, paragraphs=paragraphs, progress=False)
+    build(location, corpus, paragraphs=paragraphs, progress=False)
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
     assert len(list((location / "builds").iterdir())) == 2  # the current build and the user's folder
 
@@ -118,9 +113,8 @@ def test_a_folder_holding_other_files_is_refused_unchanged(tmp_path, corpus):
     assert [p.name for p in location.iterdir()] == ["holiday.jpg"]
 
 
-def test_a_real_current_folder_says_what_to_do(tmp_path, corpus):
-    location = tmp_path / "ix"
-    build(location, corpus, progress=False)
+def test_a_real_current_folder_says_what_to_do(built, corpus):
+    location, _ = built
     (location / "current").unlink()
     (location / "current").mkdir()
     with pytest.raises(IndexFault, match=r"is a real folder.*mv .*current .*current\.old"):
@@ -128,14 +122,13 @@ def test_a_real_current_folder_says_what_to_do(tmp_path, corpus):
     assert not list(location.glob(".current-*"))
 
 
-def test_a_location_others_can_write_to_is_refused(tmp_path, corpus):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
+def test_a_location_others_can_write_to_is_refused(built):
+    location, path = built
     location.chmod(0o777)
     with pytest.raises(IndexFault, match="writable by other users.*chmod go-w"):
-        verify(built, location)
+        verify(path, location)
     location.chmod(0o755)
-    verify(built, location)
+    verify(path, location)
 
 
 # -- a damaged build is named -------------------------------------------------------------------
@@ -153,10 +146,9 @@ def _copy(location, tmp_path, name):
 
 
 @pytest.mark.parametrize("how", ["truncated", "missing", "a folder"])
-def test_every_file_of_a_build_damaged_is_named_in_one_line(tmp_path, corpus, how):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
-    for name in _build_files(built):
+def test_every_file_of_a_build_damaged_is_named_in_one_line(tmp_path, built, corpus, how):
+    location, source = built
+    for name in _build_files(source):
         fresh, path = _copy(location, tmp_path, name)
         target = path / name
         if how == "truncated":
@@ -174,10 +166,9 @@ def test_every_file_of_a_build_damaged_is_named_in_one_line(tmp_path, corpus, ho
         shutil.rmtree(fresh)
 
 
-def test_changed_bytes_are_found_by_the_checksums_and_never_escape_as_a_traceback(tmp_path, corpus):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
-    for name in _build_files(built):
+def test_changed_bytes_are_found_by_the_checksums_and_never_escape_as_a_traceback(tmp_path, built, corpus):
+    location, source = built
+    for name in _build_files(source):
         if name == "meta.json":
             continue  # its own checksum is not recorded; a changed meta.json is read as JSON or refused
         fresh, path = _copy(location, tmp_path, name)
@@ -193,23 +184,21 @@ def test_changed_bytes_are_found_by_the_checksums_and_never_escape_as_a_tracebac
         shutil.rmtree(fresh)
 
 
-def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(tmp_path, corpus):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
-    segment = next(built.glob("*.seg"))
+def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(built, corpus):
+    location, path = built
+    segment = next(path.glob("*.seg"))
     segment.write_bytes(segment.read_bytes()[:100])
     with pytest.raises(IndexDamaged, match=f"{segment.name} has 100 bytes"):
         ensure(location, corpus, rebuild=False)
     rebuilt = ensure(location, corpus)
-    assert rebuilt != built and Engine(rebuilt, corpus).search("科创板").total > 0
+    assert rebuilt != path and Engine(rebuilt, corpus).search("科创板").total > 0
 
 
 @pytest.mark.parametrize("meta", ['{"files": {"_MAIN_1.toc": 5}}', '{"files": ["_MAIN_1.toc"]}', "[]", "{not json"])
-def test_a_meta_json_of_the_wrong_shape_is_damage_not_a_traceback(tmp_path, corpus, meta):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
-    (built / "meta.json").write_text(meta, encoding="utf-8")
-    with pytest.raises(IndexDamaged, match=f"index build {built.name} is damaged: meta.json cannot be read"):
+def test_a_meta_json_of_the_wrong_shape_is_damage_not_a_traceback(built, corpus, meta):
+    location, path = built
+    (path / "meta.json").write_text(meta, encoding="utf-8")
+    with pytest.raises(IndexDamaged, match=f"index build {path.name} is damaged: meta.json cannot be read"):
         ensure(location, corpus, rebuild=False)
     assert status(location, corpus).state == "damaged"
 
@@ -227,3 +216,17 @@ def test_the_freshness_hash_covers_exactly_the_code_a_build_runs():
             "print(' '.join(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('report_search.index.'))))")
     ran = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
     assert {p.stem for p in indexing_sources()} == ran - {"errors"}  # exceptions only: they shape nothing
+
+
+def test_a_build_asks_the_file_system_for_each_column_once(tmp_path, corpus, paragraphs, monkeypatch):
+    """Issue 16: Whoosh's writer asked the disk (os.stat) whether a field has a length column once
+    for every posting of a field without one (grams, the filters): a third of a build's time."""
+    from whoosh.filedb.filestore import FileStorage
+
+    asked: list[str] = []
+    exists = FileStorage.file_exists
+    monkeypatch.setattr(FileStorage, "file_exists", lambda self, name: asked.append(name) or exists(self, name))
+    built = build(tmp_path / "ix", corpus, paragraphs=paragraphs[:60], progress=False)
+    assert asked and len(asked) == len(set(asked)) < 50, f"{len(asked)} look-ups of {len(set(asked))} files"
+    monkeypatch.undo()
+    assert Engine(built, corpus).search("科技").total > 0

@@ -1,41 +1,16 @@
 """The `report-search` command line, called in-process as `main([...])` (sqlite-utils' CliRunner
-style); a process is spawned only where the process is what is tested (a closed pipe)."""
+style, the `run` fixture of conftest.py); a process is spawned only where the process is what is
+tested (a closed pipe)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
-from report_search.web.cli import main
-
 FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text", "source"]
-
-
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture()
-def run(capsys):
-    """`report-search ARGS…` in this process: its exit status and what it printed."""
-
-    def invoke(*args: str) -> Ran:
-        capsys.readouterr()
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse and parser.exit end this way
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return Ran(code, out.out, out.err)
-
-    return invoke
 
 
 def test_paragraphs_json_lines_have_the_api_fields(run):

@@ -8,8 +8,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 from urllib.parse import unquote, urlparse
 
@@ -94,11 +92,10 @@ def test_the_results_page_links_every_format(client):
         assert client.get(link).status_code == 200
 
 
-def test_the_cli_exports_the_same_set(client, index_path):
-    result = subprocess.run([sys.executable, "-m", "report_search.web.cli", "query", "科创板", "--format", "csv",
-                             "--index", str(index_path.parent.parent), "--no-build"], capture_output=True, timeout=120)
-    assert result.returncode == 0
-    cli_ids = [r["id"] for r in rows(result.stdout)]
+def test_the_cli_exports_the_same_set(client, index_path, run):
+    result = run("query", "科创板", "--format", "csv", "--index", str(index_path.parent.parent), "--no-build")
+    assert result.returncode == 0, result.stderr
+    cli_ids = [r["id"] for r in rows(result.out_bytes)]
     assert cli_ids == [r["id"] for r in rows(client.get("/export?q=科创板&format=csv").data)]
 
 

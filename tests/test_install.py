@@ -20,10 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv", "venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """(venv folder, environment for its commands) with report-search installed from a copy of this checkout."""
-    tmp = tmp_path_factory.mktemp("install")
+def install(tmp: Path) -> tuple[Path, dict[str, str], Path]:
+    """(venv folder, environment for its commands, tmp) with report-search installed from a copy of this checkout."""
     source = tmp / "source"
     shutil.copytree(ROOT, source, ignore=SKIP)
     venv = tmp / "venv"
@@ -34,6 +32,13 @@ def installed(tmp_path_factory):
     env.update(HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "data"))
     shutil.rmtree(source)  # the installed package must not need its source
     return venv, env, tmp
+
+
+@pytest.fixture(scope="module")
+def installed(early_install):
+    """The clean install, which conftest.py started in the background when this module's tests
+    were collected (pip takes ~10 s, mostly waiting: it overlaps the tests before these)."""
+    return early_install.result()
 
 
 def test_nothing_generic_at_the_top_of_site_packages(installed):

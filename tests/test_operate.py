@@ -8,7 +8,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -20,9 +19,7 @@ from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexDamaged
 from report_search.search.engine import Engine
 from report_search.web.app import create_app
-from serving import serving
-
-CLI = [sys.executable, "-m", "report_search.web.cli"]
+from serving import serving, wait_until
 
 
 def raw(port: int, request: bytes, timeout: float = 5) -> tuple[int, dict, bytes]:
@@ -109,13 +106,13 @@ def test_idle_connections_cannot_starve_healthz(live):
             sock.close()
 
 
-def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
+def test_a_new_build_is_served_without_restart_under_load(built, corpus, paragraphs):
     """8 clients query while two builds complete: no errors, /healthz names the newest build
     within 5 s of it becoming current — and with no traffic at all, the first request after a
     build gets it."""
-    location = tmp_path / "ix"
-    first = build(location, corpus, progress=False)
-    with serving(["--index", str(location), "--no-build"]) as (url, _):
+    location, first = built
+    log: list[str] = []
+    with serving(["--index", str(location), "--no-build"], output=log) as (url, _):
         assert get_json(url + "/healthz")["index"] == first.name
         stop = threading.Event()
         errors: list[str] = []
@@ -137,7 +134,7 @@ def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
             t.start()
         try:
             for _ in range(2):
-                newest = build(location, corpus, progress=False)
+                newest = build(location, corpus, paragraphs=paragraphs, progress=False)
                 deadline = time.monotonic() + 5
                 while get_json(url + "/healthz")["index"] != newest.name:
                     assert time.monotonic() < deadline, "the new build was not served within 5 s"
@@ -147,25 +144,25 @@ def test_a_new_build_is_served_without_restart_under_load(tmp_path, corpus):
             for t in threads:
                 t.join(timeout=10)
         assert not errors and done[0] > 20
-        quiet = build(location, corpus, progress=False)  # no traffic now: the very first request must see it
-        time.sleep(4.5)
+        quiet = build(location, corpus, paragraphs=paragraphs, progress=False)  # no traffic now: the very first request must see it
+        # wait as long as before (4.5 s: two of the watcher's 2-second looks), but no longer than
+        # until the server's log says it swapped; no request meanwhile
+        wait_until(lambda: any(quiet.name in line for line in log), timeout=4.5)
         assert get_json(url + "/healthz")["index"] == quiet.name
 
 
-def test_serve_rebuilds_a_damaged_index_and_query_names_it(tmp_path, corpus):
-    location = tmp_path / "ix"
-    built = build(location, corpus, progress=False)
-    toc = next(built.glob("*.toc"))
+def test_serve_rebuilds_a_damaged_index_and_query_names_it(built, run):
+    location, path = built
+    toc = next(path.glob("*.toc"))
     toc.write_bytes(toc.read_bytes()[:10])
-    result = subprocess.run([*CLI, "query", "张江", "--index", str(location), "--no-build"], capture_output=True,
-                            text=True, encoding="utf-8", timeout=60)
+    result = run("query", "张江", "--index", str(location), "--no-build")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and toc.name in result.stderr and "run: report-search build" in result.stderr
-    status = subprocess.run([*CLI, "status", "--index", str(location)], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    status = run("status", "--index", str(location))
     assert status.returncode == 2 and toc.name in status.stderr
-    with serving(["--index", str(location)]) as (url, _):
+    with serving(["--index", str(location)]) as (url, _):  # the server's own rebuild: a process, as a user starts it
         health = get_json(url + "/healthz")
-        assert health["index"] != built.name and health["paragraphs"] > 500
+        assert health["index"] != path.name and health["paragraphs"] > 500
 
 
 def test_index_faults_are_503_with_the_message(engine, monkeypatch):
@@ -182,11 +179,11 @@ def test_index_faults_are_503_with_the_message(engine, monkeypatch):
     assert page.status_code == 503 and "_MAIN_1.toc is missing" in page.get_data(as_text=True)
 
 
-def test_citations_survive_the_corpus_file_changing_while_serving(tmp_path, corpus):
+def test_citations_survive_the_corpus_file_changing_while_serving(tmp_path, built, corpus):
     copy = tmp_path / "corpus"
     shutil.copytree(corpus.root, copy)
     mine = load_corpus(copy)
-    engine = Engine(build(tmp_path / "ix", mine, progress=False), mine)
+    engine = Engine(built[1], mine)  # a build of the same files; the engine reads this copy of them
     client = create_app({"ENGINE": engine}).test_client()
     before = client.get("/p/2020-ch4-0177").get_data(as_text=True)
     (copy / "2020-ch4.txt").write_text("\n" * 5 + (copy / "2020-ch4.txt").read_text(encoding="utf-8"), encoding="utf-8")
@@ -221,12 +218,11 @@ def test_lines_are_counted_as_sed_counts_them(tmp_path, corpus, paragraphs):
     assert changed.source_lines("corpus/2020-ch4.txt", 177, 177) == [(177, sed)]
 
 
-def test_opening_the_index_while_builds_replace_it_never_fails(tmp_path, corpus):
+def test_opening_the_index_while_builds_replace_it_never_fails(built, corpus, paragraphs):
     """A rebuild used to delete the previous build at once: 4 of 30 processes opening it then failed."""
     from report_search.search.engine import open_engine
 
-    location = tmp_path / "ix"
-    build(location, corpus, progress=False)
+    location, _ = built
     stop, failures, opened = threading.Event(), [], [0]
 
     def opener() -> None:
@@ -241,7 +237,7 @@ def test_opening_the_index_while_builds_replace_it_never_fails(tmp_path, corpus)
     thread.start()
     try:
         for _ in range(3):
-            build(location, corpus, progress=False)
+            build(location, corpus, paragraphs=paragraphs, progress=False)
     finally:
         stop.set()
         thread.join(timeout=60)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-from report_search.index.build import build
 from report_search.search.engine import Engine
 
 
@@ -28,8 +27,8 @@ def test_the_paragraph_page_shows_them(client):
     assert "相关段落" in block and "上海天文馆" in block and block.count("<li>") <= 5
 
 
-def test_related_still_answer_when_the_build_is_gone(tmp_path, corpus):
-    engine = Engine(build(tmp_path / "ix", corpus, progress=False), corpus)
+def test_related_still_answer_when_the_build_is_gone(built, corpus):
+    engine = Engine(built[1], corpus)
     before = engine.related("2020-ch4-0177")
     assert before
     shutil.rmtree(engine.path)  # replaced and pruned while this engine still serves: its open searcher reads on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -34,7 +35,15 @@ def nfkc_lower(text: str) -> str:
 def has(p, needle: str) -> bool:
     """The string occurs in the paragraph's text or in its title (section, sub-heading, district
     label line): the fields a query matches. Never across the two."""
-    return needle in nfkc_lower(p.text) or needle in nfkc_lower(" ".join(t for t in (p.section, p.heading, p.label) if t))
+    text, title = folded(p.text, p.section, p.heading, p.label)
+    return needle in text or needle in title
+
+
+@functools.cache
+def folded(text: str, section: str, heading: str, label: str) -> tuple[str, str]:
+    """A paragraph's text and title through nfkc_lower, once per paragraph: the brute-force scans
+    check a thousand needles against every paragraph."""
+    return nfkc_lower(text), nfkc_lower(" ".join(t for t in (section, heading, label) if t))
 
 
 def all_ids(engine, text: str, filters: Filters | None = None) -> set[str]:
