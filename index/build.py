@@ -34,13 +34,12 @@ from pathlib import Path
 
 import platformdirs
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.writing import SegmentWriter
 
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
 from .schema import SCHEMA_VERSION, document, make_schema
+from .whoosh_compat import segment_writer
 
 INDEX_ENV = "REPORT_SEARCH_INDEX"
 META = "meta.json"
@@ -204,32 +203,6 @@ def _build_lock(location: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class _PerDocReader(W3PerDocReader):
-    """Whoosh's per-document reader, remembering which columns a segment has. Whoosh keeps a
-    column's reader once it found the column, but asks the file system again (an os.stat) for a
-    missing one every time — and while it writes a segment it asks for the field's length column
-    once for every posting, where only `words` and `title` have one (`grams` and the filter fields
-    are never scored): a third of a build was that os.stat. A written segment's files do not change."""
-
-    def __init__(self, storage, segment) -> None:
-        super().__init__(storage, segment)
-        self._has: dict[str, bool] = {}
-
-    def has_column(self, fieldname: str) -> bool:
-        if fieldname not in self._has:
-            self._has[fieldname] = super().has_column(fieldname)
-        return self._has[fieldname]
-
-
-class _Writer(SegmentWriter):
-    """Whoosh's segment writer, reading the new segment's field lengths through _PerDocReader."""
-
-    def per_document_reader(self) -> _PerDocReader:
-        if not self.perdocwriter.is_closed:
-            raise RuntimeError("Per-doc writer is still open")
-        return _PerDocReader(self.storage, self.get_segment())
-
-
 def build(
     location: Path | None = None,
     corpus: Corpus | None = None,
@@ -259,7 +232,7 @@ def build(
         try:
             started = time.perf_counter()
             ix = whoosh_index.create_in(str(partial), make_schema())
-            writer = _Writer(ix, limitmb=512)
+            writer = segment_writer(ix, limitmb=512)
             bar = tqdm(records, desc="indexing", unit="¶", file=sys.stderr, disable=not progress if progress is not None else None)
             for p in bar:
                 writer.add_document(**document(p))

@@ -33,11 +33,11 @@ from report_search.index.corpus import Corpus
 from report_search.index.errors import IndexDamaged
 from report_search.index.paragraph import Paragraph
 from report_search.index.schema import paragraph
+from report_search.index.whoosh_compat import block_reading_works, postings
 
 from . import bitset
 from .cache import ByteLRU
 from .ranking import KIND_WEIGHT
-from .whoosh_compat import block_reading_works, postings
 
 CACHE_BYTES = 32 * 2**20  # gram postings as bitsets, verified matches, filter sets
 

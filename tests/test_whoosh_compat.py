@@ -1,4 +1,4 @@
-"""Whoosh's private parts (search/whoosh_compat.py): the fast path agrees with the public API,
+"""Whoosh's private parts (index/whoosh_compat.py): the fast path agrees with the public API,
 a changed release is noticed on open, and the engine then answers the same through the public API."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from report_search.search import store
-from report_search.search import whoosh_compat as compat
+from report_search.index import whoosh_compat as compat
 from report_search.search.engine import Engine
 from report_search.search.exact import DocSetMatcher
 from report_search.search.request import SearchRequest
-from report_search.search.whoosh_compat import block_reading_works, postings
+from report_search.index.whoosh_compat import block_reading_works, postings
 
 
 def test_the_fast_path_is_checked_on_open_and_agrees(engine):
