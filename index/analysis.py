@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -109,7 +109,13 @@ class WordTokenizer(_TermTokenizer):
     sixth of the index."""
 
     def terms(self, value: str) -> Iterator[str]:
-        return (w for w, _, _ in words(value) if len(w) > 1 and not _NUMBER.fullmatch(w))
+        return iter(index_terms(w for w, _, _ in words(value)))
+
+
+def index_terms(segmented: Iterable[str]) -> list[str]:
+    """The words a WordTokenizer keeps of a segmented text: no bare numbers, no single characters.
+    A build that has segmented a text already hands Whoosh these as the field's tokens."""
+    return [w for w in segmented if len(w) > 1 and not _NUMBER.fullmatch(w)]
 
 
 class GramTokenizer(_TermTokenizer):

@@ -8,9 +8,11 @@ kind. The text and the title are stored and verified against, never re-derived.
 
 from __future__ import annotations
 
+import functools
+
 from whoosh import columns, fields, formats
 
-from .analysis import GramTokenizer, WordTokenizer, words
+from .analysis import GramTokenizer, WordTokenizer, index_terms, words
 from .corpus import Report
 from .normalize import fold
 from .paragraph import Paragraph
@@ -74,8 +76,16 @@ def title(p: Paragraph) -> str:
     return " ".join(t for t in (p.section, p.heading, p.label) if t)
 
 
+@functools.lru_cache(maxsize=4096)
+def _title_terms(text: str) -> tuple[str, ...]:
+    """A title's index terms: many records share one, so each is segmented once."""
+    return tuple(index_terms(w for w, _, _ in words(text)))
+
+
 def document(p: Paragraph) -> dict:
-    """The Whoosh document for a paragraph."""
+    """The Whoosh document for a paragraph. Its text is segmented by jieba once, for its true
+    length and for the `words` field's tokens."""
+    segmented = [w for w, _, _ in words(p.text)]
     return {
         "id": p.id,
         "order": p.order,
@@ -95,12 +105,12 @@ def document(p: Paragraph) -> dict:
         "doc_id": p.id.encode(),
         "folded_text": fold(p.text).encode(),
         "folded_title": fold(title(p)).encode(),
-        "word_count": max(1, sum(1 for _ in words(p.text))),
+        "word_count": max(1, len(segmented)),
         "doc_kind": p.kind.encode(),
         "doc_year": p.year,
         "grams": p.text,
-        "words": p.text,
-        "title": title(p),
+        "words": index_terms(segmented),  # a list: Whoosh takes it as the field's tokens, no second jieba pass
+        "title": _title_terms(title(p)),
     }
 
 

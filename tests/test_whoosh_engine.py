@@ -270,3 +270,17 @@ def test_the_page_is_exactly_a_full_sort(engine):
         shown = [h.paragraph for page in range(1, first.pages + 1) for h in engine.search(SearchRequest("科技", sort=sort, per_page=100, page=page)).hits]
         order = [(-p.year if sort == "newest" else p.year, p.order) for p in shown]
         assert len(shown) == first.total > 200 and order == sorted(order)
+
+
+def test_the_words_field_holds_what_its_analyzer_makes_of_the_text(engine):
+    """A build segments each text once and hands the words to Whoosh as tokens; the field must
+    hold exactly what analysing the text would (the query side and more_like analyse text)."""
+    from collections import Counter
+
+    from report_search.index.analysis import WordTokenizer
+
+    reader = engine.searcher.reader()
+    for d in range(0, engine.size, 7):
+        expected = Counter(WordTokenizer().terms(engine.paragraphs[d].text))
+        held = dict(reader.vector_as("weight", d, "words")) if reader.has_vector(d, "words") else {}
+        assert held == expected, engine.paragraphs[d].id
