@@ -58,7 +58,7 @@ def make_schema() -> fields.Schema:
         # as a lossy byte, BM25 needs it true), the kind and the year that ranking and sorting use.
         doc_id=fields.COLUMN(columns.VarBytesColumn()),
         folded_text=fields.COLUMN(columns.VarBytesColumn()),
-        folded_title=fields.COLUMN(columns.RefBytesColumn()),
+        folded_title=fields.COLUMN(columns.VarBytesColumn()),  # a reference column keeps 65,535 distinct values at most
         word_count=fields.COLUMN(columns.NumericColumn("I")),
         doc_kind=fields.COLUMN(columns.RefBytesColumn()),
         doc_year=fields.COLUMN(columns.NumericColumn("H")),

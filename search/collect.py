@@ -77,9 +77,9 @@ class FacetedTopCollector(collectors.Collector):
             elif self._scorers:  # text first: more of the query's strings in the text itself, then the score
                 scores = self._scores(passing)
                 keys = -self._coverage(passing)
-            else:
+            else:  # nothing to rank by: document order, the first `limit` as they are
                 keys = scores = np.zeros(len(passing))
-            top = _first(keys, -scores, passing, self.limit)
+            top = _first(keys, -scores, passing, self.limit) if self.sortedby is not None or self._scorers else np.arange(min(self.limit, len(passing)))
             self.items = list(zip((scores[top] if self.sortedby is None else np.zeros(len(top))).tolist(), passing[top].tolist()))
         super().finish()
 

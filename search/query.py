@@ -16,7 +16,7 @@ leaves under Whoosh's And / Or / AndNot / AndMaybe).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import opencc
 from whoosh import query as wq
@@ -126,16 +126,22 @@ def parse_all(texts: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...] = ()
 def _bounded(groups: list[tuple[Clause, ...]], excluded: list[Clause]) -> tuple[tuple, tuple, list[str]]:
     """At most MAX_TERMS strings to look for, counting every part of every clause and each
     exclusion, in the order typed: past that a query is no search but a load on the server,
-    and the rest is dropped with a note."""
+    and the rest is dropped with a note. The cut may fall inside a term (its first jieba
+    words kept) or inside a group of alternatives, never before the first string: a long
+    query searches its beginning, never everything."""
     kept_groups: list[tuple[Clause, ...]] = []
-    used = 0
+    budget = MAX_TERMS
     for group in groups:
-        cost = sum(len(c.parts) for c in group)
-        if used + cost > MAX_TERMS:
-            break
-        kept_groups.append(group)
-        used += cost
-    kept_excluded = excluded[: max(0, MAX_TERMS - used)]
+        kept: list[Clause] = []
+        for clause in group:
+            if budget <= 0:
+                break
+            parts = clause.parts[:budget]
+            kept.append(clause if parts == clause.parts else replace(clause, parts=parts))
+            budget -= len(parts)
+        if kept:
+            kept_groups.append(tuple(kept))
+    kept_excluded = excluded[: max(0, budget)]
     asked = sum(len(c.parts) for g in groups for c in g) + len(excluded)
     notes = [f"查询包含 {asked} 个检索词，只检索前 {MAX_TERMS} 个"] if asked > MAX_TERMS else []
     return tuple(kept_groups), tuple(kept_excluded), notes

@@ -77,7 +77,6 @@ class ReportSearcher(Searcher):
         self.title_of = np.empty(self.size, dtype=np.int64)
         for i, docs in enumerate(by_title.values()):
             self.title_of[docs] = i
-        self.title_members = [bitset.from_array(np.array(docs), self.size) for docs in by_title.values()]
 
     def length_norms(self, b: float, k1: float, floor: float) -> np.ndarray:
         """BM25's length part, K1·(1 − B + B·max(length, floor·average)/average), per document."""
@@ -106,11 +105,17 @@ class ReportSearcher(Searcher):
         """Every document whose folded text contains `needle`, and how many times. A character
         or a pair is a gram; a longer string's candidates hold all its pairs (intersected
         rarest first) and are verified against the text, since pairs alone do not prove it.
-        Exact both ways: never a document without it, none with it missed."""
-        if len(needle) <= 2:
+        Exact both ways: never a document without it, none with it missed. Counts are
+        str.count's (occurrences that do not overlap): a pair of one character twice (00, ..)
+        is recounted, since its postings count the overlapping pairs of 000."""
+        if len(needle) == 1 or (len(needle) == 2 and needle[0] != needle[1]):
             return self.gram(needle)
 
         def compute() -> Occurrences:
+            if len(needle) == 2:
+                found = self.gram(needle).docs.tolist()
+                counts = np.array([self.texts[d].count(needle) for d in found], dtype=np.float64)
+                return Occurrences(np.array(found, dtype=np.int64), counts, self.size)
             candidates = bitset.full(self.size)
             for key in sorted(gram_keys(needle), key=lambda k: len(self.gram(k))):
                 candidates &= self.gram(key).bits
@@ -131,10 +136,10 @@ class ReportSearcher(Searcher):
         """The documents whose folded text or title contains `needle`, as a bitset."""
 
         def compute() -> int:
-            docs = self.in_text(needle).bits
-            for i in np.flatnonzero(self.title_counts(needle)).tolist():
-                docs |= self.title_members[i]
-            return docs
+            titled = np.flatnonzero(self.title_counts(needle))
+            if not len(titled):
+                return self.in_text(needle).bits
+            return self.in_text(needle).bits | bitset.from_array(np.flatnonzero(np.isin(self.title_of, titled)), self.size)
 
         return self._cache.fetch(("exact", needle), compute)
 

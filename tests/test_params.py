@@ -101,3 +101,15 @@ def test_the_work_of_one_request_is_bounded_and_said(client, engine):
     counted = re.search(r'<ul class="term-counts">(.*?)</ul>', page, re.S).group(1)
     assert counted.count('class="term"') == HELP_TERMS and f"另有 {MAX_TERMS - HELP_TERMS} 个词未逐一查找" in counted
     assert engine.search("科技 创新").notes == []  # an ordinary query: nothing cut
+
+
+def test_a_long_sentence_searches_its_beginning_never_everything(engine):
+    """A sentence jieba cuts into more than MAX_TERMS words (2019-ch4 prose, 70 characters) keeps
+    its first words, all required: the cut never widens the search to the whole corpus."""
+    from report_search.search.params import MAX_TERMS
+
+    sentence = "加快推进一馆一品建设提升科普场馆服务能级稳步推进上海科普公园建设强化科普与文化旅游体育等融合发展为市民群众提供又一科普好去处截至年底全市共有示范性科普场馆"
+    results = engine.search(sentence)
+    assert len(results.parsed.clauses[0].parts) == MAX_TERMS  # of 33
+    assert results.parsed.groups and results.total < engine.size
+    assert any("只检索前" in n for n in results.notes)

@@ -197,7 +197,7 @@ def test_bulk_scores_equal_whooshs_matcher_scores(engine):
     matcher tree; Whoosh's own ScoredCollector (searcher.search) must give the same scores."""
     from report_search.search.collect import FacetedTopCollector
 
-    for text in ["科创板", "科技金融 -保险", "长三角 OR 一带一路", "科创板上市企业", '"科技创新中心" 张江', "新 -创新 OR 科"]:
+    for text in ["科创板", "科技金融 -保险", "长三角 OR 一带一路", "科创板上市企业", '"科技创新中心" 张江', "新 -创新 OR 科", "\"00\"", "\"11\""]:
         q = tree(parse(text, engine.corpus.synonyms))
         ours = FacetedTopCollector((1 << engine.size) - 1, engine.size, engine.size)
         engine.searcher.search_with_collector(q, ours)
