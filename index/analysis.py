@@ -6,7 +6,7 @@ the index is built from, both over the folded text (normalize.fold):
 - words: jieba words of the folded text, for BM25 ranking;
 - grams: every character and every pair of adjacent characters of the folded text, so that
   any substring of any length has index terms that every paragraph containing it also has
-  (candidates), which are then checked against the stored text (exact, never missing).
+  (candidates), which are then checked against the folded text (a column of the index: exact, never missing).
 
 Both are Whoosh tokenizers; their classes stay importable by these names: Whoosh pickles them
 into the index's schema.
@@ -123,7 +123,7 @@ class GramTokenizer(_TermTokenizer):
     each distinct gram once per document, boosted by how often it occurs there: the posting's
     weight is the gram's count (schema.GramCounts), so a one- or two-character term is scored
     from its postings alone, with no pass over the texts. Positions are not indexed: a longer
-    string is verified against the stored text."""
+    string is verified against the folded text column."""
 
     def terms(self, value: str) -> Iterator[str]:
         return iter(dict.fromkeys(char_grams(fold(value))))

@@ -15,6 +15,9 @@ from what lies beneath:
   flush a reader that remembers, and falls back to Whoosh's own writer if the hooks it
   overrides are gone.
 
+- Answering Whoosh's Expander (key_terms, more_like) from an in-memory vocabulary instead of
+  one on-disk look-up per term: `TermStatistics` stands in for the reader.
+
 tests/test_whoosh_compat.py runs the engine with the postings fallback forced.
 """
 
@@ -112,3 +115,22 @@ def segment_writer(ix, limitmb: int) -> SegmentWriter:
     if all(hasattr(SegmentWriter, name) for name in ("per_document_reader", "get_segment")) and hasattr(W3PerDocReader, "has_column"):
         return _Writer(ix, limitmb=limitmb)
     return ix.writer(limitmb=limitmb)
+
+
+class TermStatistics:
+    """The reader as Whoosh's Expander sees it (key_terms, more_like), a field's term
+    statistics answered from memory. It leans on how Expander.expanded_terms asks: `in` and
+    `frequency()` per term; everything else goes to the reader. tests/test_whoosh_engine.py
+    holds key_terms through it equal to Whoosh's own key_terms_from_text."""
+
+    def __init__(self, reader, vocabulary: dict[str, tuple[float, int]]) -> None:
+        self.reader, self.vocabulary = reader, vocabulary
+
+    def __getattr__(self, name: str):
+        return getattr(self.reader, name)
+
+    def __contains__(self, key: tuple[str, bytes]) -> bool:
+        return key[1].decode("utf-8") in self.vocabulary
+
+    def frequency(self, fieldname: str, text: bytes) -> float:
+        return self.vocabulary[text.decode("utf-8")][0]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 import cachetools
+import numpy as np
 
 V = TypeVar("V")
 
@@ -28,6 +29,9 @@ def size_of(value: object) -> int:
         if id(item) in seen:
             continue
         seen.add(id(item))
+        if isinstance(item, np.ndarray):  # a view's getsizeof leaves out the data it shows
+            total += sys.getsizeof(item) + (item.nbytes if item.base is not None else 0)
+            continue
         total += sys.getsizeof(item)
         if isinstance(item, (tuple, list, set, frozenset)):
             stack.extend(item)

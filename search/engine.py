@@ -11,8 +11,8 @@ How a query runs:
 4. the page: snippets and heading highlights (highlight.py), citations, did-you-mean
    suggestions from Whoosh's corrector when little is found (suggest.py).
 
-An Engine opens one build and is then shared by all threads; it reads every stored field
-when it opens, and its caches take a lock.
+An Engine opens one build and is then shared by all threads; it reads the per-document
+columns when it opens and a stored record when a page shows it; its caches take a lock.
 """
 
 from __future__ import annotations

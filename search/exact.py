@@ -150,7 +150,7 @@ class ConstantScorer(scoring.BaseScorer):
         return np.where(held, self.value * s.kind_weights[docs], 0.0)
 
     def score(self, matcher) -> float:
-        return self.value
+        return self.score_doc(matcher.id())
 
     def max_quality(self) -> float:
         return self.value

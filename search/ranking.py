@@ -41,7 +41,8 @@ def term_score(tf_text: int, tf_title: int, length: int, average: float, idf_: f
 
 
 class ExactScorer(scoring.BaseScorer):
-    """Scores the current document of an ExactMatcher for one term."""
+    """Scores documents for one Exact term: one at a time (`score_doc`, for Whoosh's collectors)
+    or many at once (`score_docs`, for ours)."""
 
     def __init__(self, searcher, text: str, b: float, k1: float, qf: float) -> None:
         self.searcher = searcher

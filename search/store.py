@@ -3,7 +3,7 @@
 `ReportSearcher` is a `whoosh.searching.Searcher` that also answers the questions our query
 classes ask (search/exact.py, search/ranking.py): where a string occurs in the texts and how
 often (`in_text`: for a character or a pair, straight from the `grams` postings, whose weights
-are the counts; for a longer string, the pairs' candidates verified against the stored text),
+are the counts; for a longer string, the pairs' candidates verified against the folded text column),
 which documents contain it in their text or title (`containing`, a bitset), and which carry a
 filter value (from the filter fields' postings). Those answers are cached in one LRU cache
 bounded by bytes; the Whoosh segment stays the source of truth.
@@ -33,7 +33,7 @@ from report_search.index.corpus import Corpus
 from report_search.index.errors import IndexDamaged
 from report_search.index.paragraph import Paragraph
 from report_search.index.schema import paragraph
-from report_search.index.whoosh_compat import block_reading_works, postings
+from report_search.index.whoosh_compat import TermStatistics, block_reading_works, postings
 
 from . import bitset
 from .cache import ByteLRU
@@ -160,7 +160,7 @@ class ReportSearcher(Searcher):
         the documents' vectors. A document without a vector (no words) adds nothing."""
         with self.lock:
             reader = self.reader()
-            expander = classify.Expander(_Statistics(reader, self.vocabulary(fieldname)), fieldname, model=model)
+            expander = classify.Expander(TermStatistics(reader, self.vocabulary(fieldname)), fieldname, model=model)
             for docnum in docnums:
                 if reader.has_vector(docnum, fieldname):
                     expander.add_document(docnum)
@@ -210,22 +210,6 @@ class Records(Sequence):
                     raise IndexDamaged(f"record {d} of the index cannot be read ({type(exc).__name__}: {exc}); run: report-search build") from None
                 self.kept[d] = found
         return found
-
-
-class _Statistics:
-    """The reader as Whoosh's Expander sees it, a field's term statistics answered from memory."""
-
-    def __init__(self, reader, vocabulary: dict[str, tuple[float, int]]) -> None:
-        self.reader, self.vocabulary = reader, vocabulary
-
-    def __getattr__(self, name: str):
-        return getattr(self.reader, name)
-
-    def __contains__(self, key: tuple[str, bytes]) -> bool:
-        return key[1].decode("utf-8") in self.vocabulary
-
-    def frequency(self, fieldname: str, text: bytes) -> float:
-        return self.vocabulary[text.decode("utf-8")][0]
 
 
 class Occurrences:

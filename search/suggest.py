@@ -80,7 +80,7 @@ def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int
         if corrector.known(clause.text):
             continue
         maxdist = 1 if len(clause.text) < 6 or not clause.text.isascii() else 2
-        for word in sorted(corrector.suggest(clause.text, limit=LIMIT, maxdist=maxdist)):
+        for word in corrector.suggest(clause.text, limit=LIMIT, maxdist=maxdist):  # closest and commonest first
             corrected = typed.replace(clause.text, word)
             if corrected not in found and checks < CHECKS:
                 checks += 1

@@ -50,3 +50,11 @@ def test_a_query_key_is_weighed_with_what_it_holds():
     texts = [c.text for group in query.groups for c in group] + [c.text for c in query.excluded]
     assert size_of(key) > sum(size_of(t) for t in texts) + 8 * 48  # the strings and the Clause objects
     assert size_of(1 << 799) == (1 << 799).__sizeof__()
+
+
+def test_a_numpy_view_is_weighed_with_the_data_it_shows():
+    import numpy as np
+
+    owner = np.arange(10_000, dtype=np.int64)
+    view = owner[10:]
+    assert size_of(view) >= view.nbytes and size_of(owner) >= owner.nbytes

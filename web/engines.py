@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from report_search.index.build import fingerprint, read_meta
+from report_search.index.build import fingerprint, read_meta, verify
 from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexNotReady
 from report_search.search.engine import Engine, open_build
@@ -53,6 +53,7 @@ class EngineHolder:
             corpus = load_corpus()
             if read_meta(target, self.location).get("fingerprint") != fingerprint(corpus):
                 raise IndexNotReady(f"it was built from another corpus or code than {corpus.root}")
+            verify(target, self.location, checksums=True)  # records are read lazily: check every byte before serving
             self.engine = open_build(target, corpus, self.location)
             log.warning("now serving index build %s", target.name)
         except Exception as exc:  # noqa: BLE001 — whatever is wrong with the new build, keep serving the old one

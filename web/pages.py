@@ -140,6 +140,7 @@ def paragraph(pid: str):
         abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
     p = engine().paragraph(pid)
     raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
+    layout = next(r.layout for r in engine().corpus.reports if r.file == p.file)  # its [report.layout], as the parse read it
     needles = typed_needles(q)
     return render_template(
         "paragraph.html",
@@ -150,7 +151,7 @@ def paragraph(pid: str):
         gbt=data["citation_gbt7714"],
         # the cited lines as a reader sees them (no markdown or HTML of the PDF extraction),
         # the query marked; the raw lines stay one click away, as the citation's proof
-        lines=[(n, highlight(clean_line(line), needles)) for n, line in raw],
+        lines=[(n, highlight(clean_line(line, layout), needles)) for n, line in raw],
         raw=raw,
         back=_local_results_link(request.args.get("back", "")),
     )
