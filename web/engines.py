@@ -10,6 +10,7 @@ be opened is logged once and the old engine keeps serving.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexNotReady
 from report_search.search.engine import Engine, open_build
 
-CHECK_SECONDS = 2.0
+CHECK_SECONDS = float(os.environ.get("REPORT_SEARCH_CHECK_SECONDS") or 2.0)  # how often `serve` looks for a new build
 log = logging.getLogger("report_search.web")
 
 
