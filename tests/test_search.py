@@ -89,11 +89,13 @@ def scaled(request, engine, paragraphs, corpus, tmp_path_factory):
 def test_recall_and_precision_against_a_brute_force_scan(scaled):
     """1,000+ random substrings (lengths 1–10, fixed seed; 150 at 10×): quoted, exactly the
     paragraphs that contain them; unquoted, at least those (and only paragraphs where, for each
-    term, all the parts of the term or of one of its variants — simplified, synonym — occur)."""
+    term, all the parts of the term or of one of its variants — simplified, synonym — occur).
+    At 10× the unquoted side is held by its total and its first 100 hits."""
     engine, paragraphs = scaled
     by_id = {p.id: p for p in paragraphs}
     checked = 0
-    wanted = 1200 if len(paragraphs) < 1000 else 150
+    full = len(paragraphs) < 1000
+    wanted = 1200 if full else 150
     for piece in sample_substrings(paragraphs, wanted, seed=20261122):
         needle = nfkc_lower(piece).strip()
         expected = {p.id for p in paragraphs if has(p, needle)}
@@ -102,10 +104,10 @@ def test_recall_and_precision_against_a_brute_force_scan(scaled):
         assert quoted == expected, piece
         plain = piece.strip()
         if plain and not plain.startswith("-") and ":" not in plain and " " not in plain and plain != "OR":
-            got = all_ids(engine, plain)
-            assert expected <= got, piece
-            parsed = engine.search(request(plain)).parsed
-            assert all(satisfies(parsed, by_id[pid]) for pid in got), piece
+            results = engine.search(request(plain, per_page=100))
+            got = all_ids(engine, plain) if full else {h.paragraph.id for h in results.hits}
+            assert expected <= got if full else results.total >= len(expected), piece
+            assert all(satisfies(results.parsed, by_id[pid]) for pid in got), piece
         checked += 1
     assert checked >= min(1000, wanted)
 
