@@ -257,3 +257,12 @@ def test_the_task_queue_warning_is_rate_limited():
     limit.last -= 61  # a minute later: the next one passes and says how many were held back
     later = logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (7,), None)
     assert limit.filter(later) and "+99 such warnings" in later.getMessage()
+
+
+def test_a_bad_check_interval_is_one_line_and_no_server(run, monkeypatch, built):
+    location, _ = built
+    for bad in ("abc", "0", "-1", "1e9"):
+        monkeypatch.setenv("REPORT_SEARCH_CHECK_SECONDS", bad)
+        result = run("serve", "--index", str(location), "--no-build", "--port", "0")
+        assert result.returncode == 2 and "REPORT_SEARCH_CHECK_SECONDS 应为 0.1–3600 之间的秒数" in result.stderr
+        assert "Traceback" not in result.stderr

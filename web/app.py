@@ -22,7 +22,7 @@ from report_search.index.errors import IndexFault
 from report_search.search.engine import open_engine
 from report_search.search.request import BadInput
 
-from .engines import EngineHolder
+from .engines import EngineHolder, check_seconds
 from .errors import error_response
 
 SECURITY_HEADERS = {
@@ -48,7 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         holder = EngineHolder(app.config["ENGINE"])
     else:
         location = Path(app.config["INDEX"] or default_location()).resolve()
-        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location)
+        every = check_seconds()  # a bad value is said before any index work
+        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location, every)
     app.extensions["report_search"] = holder
 
     from .api import api

@@ -21,21 +21,37 @@ from report_search.index.build import fingerprint, read_meta, verify
 from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexNotReady
 from report_search.search.engine import Engine, open_build
+from report_search.search.params import BadInput
 
-CHECK_SECONDS = float(os.environ.get("REPORT_SEARCH_CHECK_SECONDS") or 2.0)  # how often `serve` looks for a new build
+CHECK_ENV = "REPORT_SEARCH_CHECK_SECONDS"
+CHECK_SECONDS = 2.0  # how often `serve` looks for a new build, unless CHECK_ENV says otherwise
 log = logging.getLogger("report_search.web")
 
 
+def check_seconds() -> float:
+    """$REPORT_SEARCH_CHECK_SECONDS (0.1–3600), else CHECK_SECONDS; BadInput names a bad value."""
+    text = os.environ.get(CHECK_ENV, "").strip()
+    if not text:
+        return CHECK_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 3600:
+        raise BadInput(f"{CHECK_ENV} 应为 0.1–3600 之间的秒数，而不是 {text!r}。")
+    return value
+
+
 class EngineHolder:
-    def __init__(self, engine: Engine, location: Path | None = None, check_seconds: float = CHECK_SECONDS) -> None:
+    def __init__(self, engine: Engine, location: Path | None = None, every: float = CHECK_SECONDS) -> None:
         """`location` None: never swap (an engine handed in, as tests do). Otherwise a daemon
-        thread looks at `location/current` every `check_seconds`, so even the first request
+        thread looks at `location/current` every `every` seconds, so even the first request
         after a quiet hour gets the newest build."""
         self.engine = engine  # replaced by one assignment: atomic for the threads reading it
         self.location = location
         self._failed: Path | None = None  # the last build that could not be opened
         if location is not None:
-            threading.Thread(target=self._watch, args=(check_seconds,), name="watch-builds", daemon=True).start()
+            threading.Thread(target=self._watch, args=(every,), name="watch-builds", daemon=True).start()
 
     def _watch(self, every: float) -> None:
         while True:
