@@ -31,6 +31,7 @@ from report_search.index.paragraph import Paragraph
 
 from . import facets, suggest
 from .collect import FacetedTopCollector
+from .exact import docset
 from .highlight import render, spans, snippet
 from .params import RELATED
 from .query import Query, parse_all, tree
@@ -74,14 +75,9 @@ class Engine:
         if isinstance(request, str):
             request = SearchRequest(request)
         sort, page, per_page = request.sort, request.page, request.per_page
-        query = parse_all(request.texts, self.corpus.synonyms if request.expand else ())
-        typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items() if k != "section"})
-        asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
-        chosen, notes = self._known(facets.merge(asked, typed))
-        sections, section_notes = self._sections(query.filters.get("section", ()))
+        query, chosen, notes, sections, allowed = self._prepare(request)
         if query.empty and sort == "relevance":
             sort = "order"  # nothing to rank: browse in document order
-        allowed = self.searcher.allowed(wq.Or([wq.Term("section_number", s) for s in sections]) if sections else wq.Every())
         ranked, matched = self._run(query, sort, chosen, allowed, page * per_page)
         passing, counts = self.facets.apply(matched, chosen, allowed)
         needles = query.needles
@@ -92,7 +88,7 @@ class Engine:
             within=request.within,
             expanded=request.expand,
             parsed=query,
-            notes=[*request.notes, *query.notes, *notes, *section_notes],
+            notes=[*request.notes, *query.notes, *notes],
             filters=chosen,
             sections=sections,
             sort=sort,
@@ -104,6 +100,23 @@ class Engine:
             facets=facets.facet_json(counts, chosen, self.facet_order),
             suggestions=suggest.suggestions(self, request, query, total) if suggestions and total <= FEW and query.clauses else [],
         )
+
+    def count(self, request: SearchRequest) -> int:
+        """How many paragraphs a search finds: its matches counted, nothing ranked or shown
+        (did-you-mean and the zero-results help count many candidate queries)."""
+        query, chosen, _, _, allowed = self._prepare(request)
+        return (docset(tree(query), self.searcher) & self.facets.passing(chosen, allowed)).bit_count()
+
+    def _prepare(self, request: SearchRequest) -> tuple[Query, facets.Filters, list[str], tuple[str, ...], int]:
+        """The parsed query, the filters the corpus knows (with a note for each it does not),
+        the section: filters and the documents they allow."""
+        query = parse_all(request.texts, self.corpus.synonyms if request.expand else ())
+        typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items() if k != "section"})
+        asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
+        chosen, notes = self._known(facets.merge(asked, typed))
+        sections, section_notes = self._sections(query.filters.get("section", ()))
+        allowed = self.searcher.allowed(wq.Or([wq.Term("section_number", s) for s in sections]) if sections else wq.Every())
+        return query, chosen, [*notes, *section_notes], sections, allowed
 
     def _run(self, query: Query, sort: str, chosen: facets.Filters, allowed: int, need: int) -> tuple[list[tuple[int, float]], int]:
         """Run the query's Whoosh tree: the first `need` allowed documents in the sort order

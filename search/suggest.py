@@ -84,7 +84,7 @@ def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int
             corrected = typed.replace(clause.text, word)
             if corrected not in found and checks < CHECKS:
                 checks += 1
-                n = engine.search(request.replace(q=corrected, page=1, per_page=1), suggestions=False).total
+                n = engine.count(request.replace(q=corrected))
                 if n > total:
                     found[corrected] = n
     ranked = sorted(found.items(), key=lambda item: -item[1])[:LIMIT]

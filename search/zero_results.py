@@ -37,7 +37,7 @@ def explain(engine: Engine, results: Results) -> ZeroHelp:
     cut = max(0, len(texts) - HELP_TERMS)
     texts = texts[:HELP_TERMS]  # each is a search: bounded
     f = results.filters
-    terms = [(text, engine.search(SearchRequest(text, f.year, f.theme, f.district, per_page=1), suggestions=False).total) for text in texts]
+    terms = [(text, engine.count(SearchRequest(text, f.year, f.theme, f.district))) for text in texts]
     found = [text for text, n in terms if n]
     without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented and not cut else None
     return ZeroHelp(terms, segmented, without, cut)

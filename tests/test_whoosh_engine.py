@@ -284,3 +284,11 @@ def test_the_words_field_holds_what_its_analyzer_makes_of_the_text(engine):
         expected = Counter(WordTokenizer().terms(engine.paragraphs[d].text))
         held = dict(reader.vector_as("weight", d, "words")) if reader.has_vector(d, "words") else {}
         assert held == expected, engine.paragraphs[d].id
+
+
+def test_counting_a_search_equals_its_total(engine):
+    """Engine.count (did-you-mean, the zero-results help) counts what search would find."""
+    for text, kw in [("科技", {}), ("科创板", {"year": (2020,)}), ("长三角 OR 一带一路 -上海", {"theme": ("区域协同",)}),
+                     ("创新 section:4.4", {}), ("", {"district": ("闵行",)}), ("量子猫", {}), ('"科技创新中心"', {"year": (2017, 2019)})]:
+        request = SearchRequest(text, **kw)
+        assert engine.count(request) == engine.search(request).total, text
