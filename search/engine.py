@@ -34,7 +34,7 @@ from .collect import FacetedTopCollector
 from .exact import docset
 from .highlight import render, spans, snippet
 from .params import RELATED
-from .query import Query, parse_all, tree
+from .query import Query, load_models, parse_all, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
@@ -71,9 +71,10 @@ class Engine:
         """Run a search (a bare string is a query with the defaults). Raises BadInput
         (QueryError, FilterError) with a message for a person. When it finds FEW or fewer,
         the results carry other spellings that find more (unless `suggestions` is False)."""
-        started = time.perf_counter()
         if isinstance(request, str):
             request = SearchRequest(request)
+        load_models(request.texts)  # before the clock: took_ms is the search, not loading jieba or OpenCC
+        started = time.perf_counter()
         sort, page, per_page = request.sort, request.page, request.per_page
         query, chosen, notes, sections, allowed = self._prepare(request)
         if query.empty and sort == "relevance":

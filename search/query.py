@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import opencc
 from whoosh import query as wq
 
-from report_search.index.analysis import words
+from report_search.index.analysis import tokenizer, words
 from report_search.index.normalize import INVISIBLE, fold
 
 from .exact import AndNot, Evaluated, Exact
@@ -271,6 +271,15 @@ def _clause_tree(clause: Clause) -> wq.Query:
 
 
 _converter: opencc.OpenCC | None = None
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def load_models(texts: tuple[str, ...]) -> None:
+    """Load what parsing these texts needs, once per process: OpenCC always, jieba only if
+    some text has anything outside quotes (a quoted search never segments)."""
+    to_simplified("")
+    if any(_QUOTED.sub("", t).strip() for t in texts):
+        tokenizer()
 
 
 def to_simplified(text: str) -> str:

@@ -5,6 +5,7 @@ tested (a closed pipe)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -129,3 +130,15 @@ def test_index_commands_load_no_web_server():
     """`report-search query/build/status` start without Flask or waitress: only `serve` needs them."""
     code = "import sys, report_search.web.cli; print(sorted(m for m in ('flask', 'waitress') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_quoted_query_never_loads_jieba(built_index):
+    """Cold start: `report-search query '"科创板"'` needs no segmenting, so jieba's dictionary
+    (half a second) is never loaded; a typed query loads it before its clock starts."""
+    code = ("import sys; from report_search.web.cli import main; main(['query', sys.argv[1], '--index', sys.argv[2], '--no-build']); "
+            "print('jieba' in sys.modules)")
+    quoted = subprocess.run([sys.executable, "-c", code, '"科创板"', built_index], capture_output=True, text=True, encoding="utf-8")
+    typed = subprocess.run([sys.executable, "-c", code, "科创板", built_index], capture_output=True, text=True, encoding="utf-8")
+    assert quoted.stdout.splitlines()[-1] == "False" and typed.stdout.splitlines()[-1] == "True"
+    took = [float(re.search(r"· ([\d.]+) ms", r.stdout).group(1)) for r in (quoted, typed)]
+    assert max(took) < 100  # the search itself, not the 0.5 s of loading jieba
