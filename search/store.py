@@ -195,9 +195,7 @@ class Records(Sequence):
     def __len__(self) -> int:
         return self.searcher.size
 
-    def __getitem__(self, d):
-        if isinstance(d, slice):
-            return [self[i] for i in range(*d.indices(len(self)))]
+    def __getitem__(self, d: int) -> Paragraph:
         if not -len(self) <= d < len(self):
             raise IndexError(d)
         d %= len(self)
