@@ -17,6 +17,7 @@ from report_search.index.normalize import nfkc
 
 from . import params
 from .params import FACET_NAMES, FACETS
+from .query import to_simplified
 
 FIELDS = {f.name: f.field for f in FACETS}  # facet -> Whoosh field
 
@@ -40,20 +41,25 @@ class Filters:
 
 
 def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = ()) -> Filters:
-    """Filters from user input: years as integers, districts by full or short name or area."""
+    """Filters from user input, folded as a query is (compatibility forms, traditional
+    characters: 閔行 = 闵行): years as integers, districts by full or short name or area."""
     years = list(dict.fromkeys(map(params.year, year)))
     districts: list[str] = []
     for value in district:
         name = resolve_district(corpus, value)
         if name not in districts:
             districts.append(name)
-    themes = [t.strip() for t in theme if t.strip()]
+    themes = [folded for t in theme if (folded := _folded(t))]
     return Filters(tuple(years), tuple(dict.fromkeys(themes)), tuple(districts))
 
 
+def _folded(value: str) -> str:
+    return to_simplified(nfkc(value).strip())
+
+
 def resolve_district(corpus: Corpus, value: str) -> str:
-    """闵行 / 闵行区 / 零号湾 → 闵行区; anything else is returned as typed."""
-    key = nfkc(value).strip()
+    """闵行 / 閔行 / 闵行区 / 零号湾 → 闵行区; anything else is returned folded."""
+    key = _folded(value)
     for d in corpus.districts:
         if key in d.names or key in d.areas:
             return d.name

@@ -16,8 +16,6 @@ import re
 
 from report_search.index.normalize import fold, fold_with_offsets
 
-from .params import BadInput
-from .query import parse
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
@@ -61,15 +59,6 @@ def render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | N
 def highlight(text: str, needles: list[str]) -> str:
     """The whole text, escaped, every match marked: for the paragraph page."""
     return render(text, spans(text, needles))
-
-
-def typed_needles(q: str) -> list[str]:
-    """What a query typed on a page marks (its parts and whole terms); a query that cannot be
-    run marks nothing, and the page still shows."""
-    try:
-        return parse(q).needles
-    except BadInput:
-        return []
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

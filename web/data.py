@@ -7,12 +7,13 @@ from flask import url_for
 
 from report_search.search.citation import citation, gbt7714
 from report_search.search.compare import compare
-from report_search.search.highlight import highlight, typed_needles
+from report_search.search.engine import INTRO
+from report_search.search.highlight import highlight
 from report_search.search.params import MAX_COLLECTED
 from report_search.search.results import Hit
 
 from .engines import engine
-from .params import read, url_args
+from .params import read, read_q, url_args
 
 
 def permalink_url(pid: str) -> str:
@@ -20,18 +21,28 @@ def permalink_url(pid: str) -> str:
     return url_for("pages.paragraph", pid=pid, _external=True)
 
 
-def paragraph_json(pid: str, q: str = "") -> dict | None:
-    """One paragraph as a hit object (the whole text highlighted for `q`), plus its place in
-    the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to five
-    `related` paragraphs (sharing its key terms, other editions first)."""
+def marked(args) -> tuple[str, list[str], list[str]]:
+    """The `q` a paragraph or chapter is marked for: (q, the strings it marks, notes), read and
+    capped as a search's q is (BadInput over MAX_LENGTH)."""
+    asked = read_q(args)
+    query = asked.parsed()
+    return asked.q, query.needles, [*asked.notes, *query.notes]
+
+
+def paragraph_json(pid: str, args) -> dict | None:
+    """One paragraph as a hit object (the whole text highlighted for the `q` in `args`), plus
+    its place in the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to
+    five `related` paragraphs (sharing its key terms, other editions first)."""
     e = engine()
     p = e.paragraph(pid)
     if p is None:
         return None
+    q, needles, notes = marked(args)
     before, after = e.neighbours(pid)
-    needles = typed_needles(q)
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
     data.update(
+        query=q,
+        notes=notes,
         number=p.number,
         citation=citation(p, absolute := permalink_url(p.id)),
         citation_gbt7714=gbt7714(p, absolute),
@@ -46,12 +57,16 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
 
 
 def compare_json(request_args) -> dict:
-    """`{"query", "filters", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition first."""
+    """`{"query", "filters", "notes", "years": [{"year", "title", "total", "url", "hits"}]}`,
+    oldest edition first; the filters as the engine applied them (short and traditional names
+    folded, unknown values dropped and named in the notes), as /search shows them."""
     asked = read(request_args)
     editions = compare(engine(), asked)
+    applied = editions[0].results  # every edition runs the same request but for its year
     return {
         "query": asked.q,
-        "filters": {"theme": list(asked.theme), "district": list(asked.district)},
+        "filters": {"theme": list(applied.filters.theme), "district": list(applied.filters.district)},
+        "notes": applied.notes,
         "years": [
             {
                 "year": e.year,
@@ -65,18 +80,18 @@ def compare_json(request_args) -> dict:
     }
 
 
-def chapter_json(slug: str, q: str = "") -> dict | None:
+def chapter_json(slug: str, args) -> dict | None:
     """A whole report file as a readable document: its sections and sub-headings (the table of
-    contents) and every paragraph, highlighted for `q`, with how many of them match."""
+    contents) and every paragraph, highlighted for the `q` in `args`, with how many of them match."""
     e = engine()
     report = next((r for r in e.corpus.reports if r.slug == slug), None)
     if report is None:
         return None
-    needles = typed_needles(q)
+    q, needles, notes = marked(args)
     paragraphs = e.chapter(slug)
     entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
-        entry = entries.setdefault(p.section, {"section": p.section or "导语", "id": p.id, "headings": []})
+        entry = entries.setdefault(p.section, {"section": p.section or INTRO, "id": p.id, "headings": []})
         if p.heading and p.heading not in [h["heading"] for h in entry["headings"]]:
             entry["headings"].append({"heading": p.heading, "id": p.id})
     toc = list(entries.values())
@@ -91,6 +106,7 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
         "chapter": report.chapter_label,
         "file": report.file,
         "query": q,
+        "notes": notes,
         "matching": sum(item["matches"] for item in items),
         "toc": toc,
         "paragraphs": items,

@@ -196,9 +196,11 @@ def spec() -> dict:
                 },
                 "Paragraph": {
                     "type": "object",
-                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number", "related"],
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number", "related", "query", "notes"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
+                        "query": {"type": "string", "description": "the q the text is marked for (read as a search's q)"},
+                        "notes": _STR_LIST,
                         "number": {"type": "integer", "description": "position in its section (第N段)"},
                         "citation_gbt7714": {"type": "string"},
                         "prev": {"type": ["string", "null"]},
@@ -254,10 +256,11 @@ def spec() -> dict:
                 },
                 "Comparison": {
                     "type": "object",
-                    "required": ["query", "filters", "years"],
+                    "required": ["query", "filters", "notes", "years"],
                     "properties": {
                         "query": {"type": "string"},
-                        "filters": {"type": "object"},
+                        "filters": {"type": "object", "description": "theme and district as applied: names folded, unknown values dropped"},
+                        "notes": _STR_LIST,
                         "years": {
                             "type": "array",
                             "items": {
@@ -276,7 +279,7 @@ def spec() -> dict:
                 },
                 "Chapter": {
                     "type": "object",
-                    "required": ["report", "title", "year", "chapter", "file", "query", "matching", "toc", "paragraphs"],
+                    "required": ["report", "title", "year", "chapter", "file", "query", "notes", "matching", "toc", "paragraphs"],
                     "properties": {
                         "report": {"type": "string", "examples": ["2020-ch4"]},
                         "title": {"type": "string"},
@@ -284,6 +287,7 @@ def spec() -> dict:
                         "chapter": {"type": "string"},
                         "file": {"type": "string"},
                         "query": {"type": "string"},
+                        "notes": _STR_LIST,
                         "matching": {"type": "integer", "description": "paragraphs holding a match"},
                         "toc": {"type": "array", "items": {
                             "type": "object", "required": ["section", "id", "headings"],
