@@ -26,6 +26,7 @@ from report_search.search.request import SearchRequest
 
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
+CLIENT_LIMIT = 20  # serve: open connections from one address (a browser opens about 6)
 
 
 INDEX_HELP = "index location (default: $REPORT_SEARCH_INDEX, var/index in a checkout, else the per-user data folder)"
@@ -165,6 +166,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.format:  # the whole result set, not one page
         chosen = export(engine, request, args.format, lambda pid: f"/p/{pid}")
         sys.stdout.buffer.write(chosen.body)
+        for note in chosen.notes:
+            print(f"report-search: 注意：{note}", file=sys.stderr)
         if chosen.truncated:
             print(f"report-search: {chosen.total} hits, exported the first {chosen.count}", file=sys.stderr)
         return 0
@@ -202,7 +205,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
     try:
-        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout)
+        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)", flush=True)
@@ -263,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"open connections accepted at once (default {CONNECTION_LIMIT})")
     p.add_argument("--channel-timeout", type=_positive, default=CHANNEL_TIMEOUT,
                    help=f"seconds an idle connection is kept open (default {CHANNEL_TIMEOUT})")
+    p.add_argument("--client-limit", type=_positive, default=CLIENT_LIMIT,
+                   help=f"open connections accepted from one address (default {CLIENT_LIMIT}; the trusted proxy is exempt)")
     p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
