@@ -36,7 +36,8 @@ SYNTAX = (  # (what you type, what it means)
     ("长三角 OR 一带一路", "either"),
     ("-保险", "must not occur"),
     ('"科技创新中心"', "exactly this text"),
-    ("section:4.4", "only section 4.4 (of every edition)"),
+    ("section:4.4", "only section 4.4 (of every edition); also a section's title (`section:推动科学普及事业发展`), its whole "
+     'label in quotes (`section:"4.4 优化科技金融生态"`), or `section:导语` (the paragraphs before the first section)'),
     ("year:2020 theme:科技金融 district:闵行",
      "filters (also `--year/--theme/--district`; short or full district names; repeated values count once, "
      f"at most {MAX_VALUES} per facet, unknown values are dropped — each said in a note)"),
