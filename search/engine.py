@@ -251,6 +251,9 @@ def open_build(path: Path, corpus: Corpus, location: Path | None = None) -> Engi
     verify(path, location)
     try:
         return Engine(path, corpus)
+    except IndexDamaged:  # e.g. a record that cannot be read: named by its file, if its bytes changed
+        verify(path, location, checksums=True)
+        raise
     except IndexFault:
         raise
     except Exception as exc:  # deliberately broad: any read failure means a damaged build
