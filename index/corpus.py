@@ -59,7 +59,7 @@ class Report:
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
     spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
-    explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
+    explained: tuple[tuple[int, str, str, tuple[str, ...]], ...] = ()  # (line, check, why, gaps): check-parse findings explained (gaps: which of a record's spaces, "创新牵引 聚焦"; none listed: all)
     layout: Layout = DEFAULT_LAYOUT  # the parse's thresholds, with the entry's [report.layout] overrides
 
     @cached_property
@@ -150,7 +150,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             labels=labels,
             captions=tuple(compact(c) for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
-            explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
+            explained=tuple((int(row["line"]), row["check"], row["why"], tuple(row.get("gaps", ()))) for row in entry.get("explained", [])),
             layout=_layout(entry.get("layout", {}), name),
         )
     except KeyError as exc:

@@ -25,7 +25,7 @@ from enum import StrEnum
 from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, letter_spaced, markdown_heading
 from .corpus import Corpus, Report, load_corpus, section_key
 from .layout import DEFAULT_LAYOUT, Layout
-from .normalize import compact, nfkc
+from .normalize import cjk_gaps, compact, nfkc, no_space_between
 from .paragraph import Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
@@ -92,6 +92,7 @@ class Block:
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
     spliced: bool = False  # put into its section by a manifest `spliced` note
     separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
+    spaceless: bool = False  # a prose record's lines: no space between Chinese characters where they join (settle_prose)
     layout: Layout = field(default=DEFAULT_LAYOUT, repr=False)  # the report's, by which its lines are joined
 
     @property
@@ -107,7 +108,7 @@ class Block:
             if not items or is_bullet(line.raw):
                 items.append([])
             items[-1].append(line)
-        return " ".join(join_lines(item, self.layout) for item in items)
+        return " ".join(join_lines(item, self.layout, self.spaceless) for item in items)
 
     @property
     def first(self) -> int:
@@ -128,11 +129,13 @@ def _spaced(raw: str, layout: Layout) -> bool:
     return letter_spaced(raw.split(), min_tokens=layout.spaced_tokens, share=layout.wrap_spaced_share, most=layout.letter_max)
 
 
-def join_lines(lines: list[Line], layout: Layout) -> str:
+def join_lines(lines: list[Line], layout: Layout, spaceless: bool = False) -> str:
     """The cleaned lines of one block as one text. A line as wide as the block's widest runs
     straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
     服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
-    (创新发展交流平台 | 先进理念传播平台) keep their space."""
+    (创新发展交流平台 | 先进理念传播平台) keep their space. In a prose record (`spaceless`) two
+    lines meet without a space between Chinese characters (园区 | 为 基 础, 2017 l.185-186),
+    but for a box title over its text (_box_title)."""
     texts = [line.text for line in lines]
     if len(lines) == 1:
         return texts[0]
@@ -147,11 +150,27 @@ def join_lines(lines: list[Line], layout: Layout) -> str:
             cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
                 out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw, layout) or _spaced(lines[i].raw, layout) or _word_crosses(out, text)
             )
-            out += text if cut else join_pieces([last, text], layout=layout)[len(last):]
+            glue = "" if cut else join_pieces([last, text], layout=layout)[len(last) : -len(text)]
+            if spaceless and glue and no_space_between(out[-1], text[0]) and not (out == last and _box_title(prev, lines, layout)):
+                glue = ""  # Chinese sets no space between the lines of a paragraph (园区 | 为 基 础)
+            out += glue + text
         else:
             out = text
         last = text
     return out
+
+
+def _box_title(line: Line, block: list[Line], layout: Layout) -> bool:
+    """A block's first line that titles the text under it (创新牵引 | 聚焦电子信息、生物 …, 2017
+    l.1070): title-like, not letter-spaced, and no full line of the block (石墨烯·新材料众创空间
+    培育 | 一批石墨烯创新型企业, l.1174, is one; widths as cleaned, since a letter-spaced line is
+    wider raw). Its space to the text is a separator; any
+    other line runs on without one."""
+    return (
+        _heading_text(line.text, layout)
+        and not _spaced(line.raw, layout)
+        and display_width(line.text) < layout.full_ratio * max(display_width(other.text) for other in block)
+    )
 
 
 # 1. lines ---------------------------------------------------------------------------------
@@ -693,6 +712,44 @@ def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
     return out
 
 
+_SENTENCE_MARKS = "，。；：、！？,;:!?"
+
+
+def _label_rows(block: Block, layout: Layout) -> bool:
+    """Labels set in rows, not prose, so that the spaces between them are separators: lines
+    without a punctuation mark that hold labels side by side (申报企业7255家 立项支持1672家, the
+    gap clean.collapse_spacing keeps between Chinese words), or a few short ones of which no
+    word runs on into the next (创新发展交流平台 | 先进理念传播平台 | …, 2017 l.730-734)."""
+    texts = [line.text for line in block.lines]
+    if any(ch in _SENTENCE_MARKS for text in texts for ch in text):
+        return False
+    if any(cjk_gaps(text) for text in texts):
+        return True
+    return (
+        len(texts) >= layout.min_run
+        and all(len(text) <= layout.short_max for text in texts)
+        and not any(_word_crosses(a, b) for a, b in zip(texts, texts[1:]))
+    )
+
+
+def settle_prose(blocks: list[Block], layout: Layout) -> list[Block]:
+    """The prose blocks left after the merges, as records: labels set in rows (_label_rows)
+    become a list (a figure when they are many), their labels joined by spaces; the others
+    join their lines without a space between Chinese characters (`spaceless`). Last, so that
+    every step before measures and compares the blocks as they were set."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.role == Role.PROSE and block.pieces is None:
+            if _label_rows(block, layout):
+                labels = [line.text for line in block.lines]
+                role = Role.FIGURE if len(labels) >= layout.figure_min else Role.LIST
+                block = replace(block, role=role, pieces=labels, widths=[display_width(line.raw) for line in block.lines], separate=True)
+            else:
+                block = replace(block, spaceless=True)
+        out.append(block)
+    return out
+
+
 # 6. records -------------------------------------------------------------------------------
 
 
@@ -876,6 +933,7 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     blocks = group_entries(blocks, layout)
     blocks = group_short_runs(blocks, layout)
     blocks = split_dated_lists(blocks, layout)
+    blocks = settle_prose(blocks, layout)
     assembly = Assembly(report)
     for block in blocks:
         assembly.feed(block)
