@@ -562,18 +562,47 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
     return out
 
 
+def join_boxes(blocks: list[Block], report: Report) -> list[Block]:
+    """A manifest `joined` range (2019 l.763-779, the 世界顶尖科学家论坛 box): its prose blocks
+    are one paragraph, the box's text, though extraction set them apart with nothing to tell
+    them from the next box (a full line ending 。, a blank line); the titles interposed in it
+    stay records of their own, after it, and its lines left out are named skipped."""
+    out = list(blocks)
+    for first, last in report.joined:
+        inside = [k for k, b in enumerate(out) if b.role == Role.PROSE and first <= b.first and b.last <= last]
+        if len(inside) < 2:
+            continue
+        parts = [out[k] for k in inside]
+        lines = [line for b in parts for line in b.lines]
+        kept = {line.no for line in lines}
+        between = [line.no for b in out if first <= b.first <= last and b not in parts for line in b.lines if line.no not in kept]
+        out[inside[0]] = replace(parts[0], lines=lines, skipped=sorted({*parts[0].skipped, *between}), tail=len(parts[-1].lines))
+        out = [b for k, b in enumerate(out) if k not in inside[1:]]
+    return out
+
+
 def _short(block: Block, layout: Layout) -> bool:
     return block.role in (Role.PROSE, Role.HEADING) and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
-    """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
+def group_short_runs(blocks: list[Block], layout: Layout, titles_after: bool = False) -> list[Block]:
+    """Runs of short lines (map labels, 热词, figures) become one list paragraph. Where
+    sub-headings follow their paragraphs (`titles_after`, 2019), a run's first line that is a
+    title right after a paragraph is that paragraph's title, not a label of the run (2019
+    l.311 高新技术企业培育力度不断加大, after the 高新技术企业 text of 273-309)."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
         while j < len(blocks) and _short(blocks[j], layout) and blocks[j].section == blocks[i].section:
             j += 1
+        if (
+            titles_after and j - i > layout.min_run and blocks[i].role == Role.HEADING
+            and out and out[-1].role in (Role.PROSE, Role.LIST, Role.TABLE) and out[-1].section == blocks[i].section
+        ):
+            out.append(blocks[i])
+            i += 1
+            continue
         if j - i > layout.min_run and blocks[j - 1].role == Role.HEADING and j < len(blocks) and blocks[j].role in (Role.PROSE, Role.LIST, Role.TABLE):
             j -= 1  # the run's last line is the title of the paragraph after it
         if j - i >= layout.min_run:
@@ -834,6 +863,8 @@ class TitlesAfter:
         pass
 
     def paragraph(self, draft: _Draft, block: Block) -> None:
+        if block.indented:  # a new text box: the title after it is its own, not the text's before it
+            self.pending = []
         if block.role != Role.EVENT:  # a timeline's events are titled by their dates
             self.pending.append(draft)
 
@@ -930,8 +961,9 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     blocks = mark_timeline(blocks, layout)
     blocks = group_numbered_diagrams(blocks, layout)
     blocks = join_continuations(blocks, wrap_width(lines, layout), layout)
+    blocks = join_boxes(blocks, report)
     blocks = group_entries(blocks, layout)
-    blocks = group_short_runs(blocks, layout)
+    blocks = group_short_runs(blocks, layout, titles_after=report.subheadings == "after")
     blocks = split_dated_lists(blocks, layout)
     blocks = settle_prose(blocks, layout)
     assembly = Assembly(report)

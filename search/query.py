@@ -94,9 +94,10 @@ class Query:
         return out
 
     @property
-    def needles(self) -> list[str]:
-        """The strings to highlight: every part and every whole clause."""
-        return [n for clause in self.clauses for n in (*clause.parts, clause.text)]
+    def needles(self) -> tuple[Clause, ...]:
+        """What to highlight: every positive clause, marked whole where a text holds it whole
+        and by its parts elsewhere (highlight.resolve)."""
+        return self.clauses
 
     def describe(self) -> str:
         """The query as understood, in the words shown to the user."""
