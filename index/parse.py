@@ -8,8 +8,11 @@ The pipeline, each step a function below from lines or blocks to new blocks (its
   4. sections — which section each block belongs to, honouring the manifest's `moved` and
                `spliced` notes;
   5. merges  — re-join paragraphs wrapped across blank lines and across interposed titles
-               (join_continuations, naming the skipped lines), entries of wrapped lists, runs of
-               short label lines (lists, figures, timelines), dated bullet lists;
+               (join_continuations, naming the skipped lines) and the manifest's `joined` boxes,
+               entries of wrapped lists, runs of short label lines (lists, figures, timelines),
+               dated bullet lists; then the prose left is settled (settle_prose): label rows
+               become lists, other prose joins its lines without a space between Chinese
+               characters;
   6. records — an Assembly walks the blocks, one method per kind, a layout strategy
                (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
 Every layout threshold is a field of `Layout` (index/layout.py), which a report's manifest entry
