@@ -192,3 +192,9 @@ def test_a_box_boundary_ends_what_the_next_2019_title_titles(paragraphs):
     # the figure before it (508-541) is not
     assert at(paragraphs, "2019-ch4.txt", 542).heading == "首届长三角一体化创新成果展举行"
     assert at(paragraphs, "2019-ch4.txt", 533).heading != "首届长三角一体化创新成果展举行"
+
+
+def test_did_you_mean_keeps_the_spaces_typed_between_terms(engine):
+    # folding drops a space between Chinese characters; a corrected query still reads as typed
+    (first, *_) = engine.search(SearchRequest("上海天文官 科普")).suggestions
+    assert first["query"] == "上海天文馆 科普"
