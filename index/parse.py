@@ -591,8 +591,10 @@ def _short(block: Block, layout: Layout) -> bool:
 def group_short_runs(blocks: list[Block], layout: Layout, titles_after: bool = False) -> list[Block]:
     """Runs of short lines (map labels, 热词, figures) become one list paragraph. Where
     sub-headings follow their paragraphs (`titles_after`, 2019), a run's first line that is a
-    title right after a paragraph is that paragraph's title, not a label of the run (2019
-    l.311 高新技术企业培育力度不断加大, after the 高新技术企业 text of 273-309)."""
+    title right after a paragraph, and longer than the run's next line, is that paragraph's
+    title, not a label of the run (2019 l.311 高新技术企业培育力度不断加大, after the 高新技术企业
+    text of 273-309, over the labels 上海产业创新的重要策源者 …); a figure's labels are alike
+    (l.230 做好顶层规划 | 落实双相载体 | 高品质生活 …)."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
@@ -601,6 +603,7 @@ def group_short_runs(blocks: list[Block], layout: Layout, titles_after: bool = F
             j += 1
         if (
             titles_after and j - i > layout.min_run and blocks[i].role == Role.HEADING
+            and len(blocks[i].text) > len(blocks[i + 1].text)
             and out and out[-1].role in (Role.PROSE, Role.LIST, Role.TABLE) and out[-1].section == blocks[i].section
         ):
             out.append(blocks[i])
