@@ -167,8 +167,7 @@ def _box_title(line: Line, block: list[Line], layout: Layout) -> bool:
     """A block's first line that titles the text under it (创新牵引 | 聚焦电子信息、生物 …, 2017
     l.1070): title-like, not letter-spaced, and no full line of the block (石墨烯·新材料众创空间
     培育 | 一批石墨烯创新型企业, l.1174, is one; widths as cleaned, since a letter-spaced line is
-    wider raw). Its space to the text is a separator; any
-    other line runs on without one."""
+    wider raw). Its space to the text is a separator; any other line runs on without one."""
     return (
         _heading_text(line.text, layout)
         and not _spaced(line.raw, layout)
@@ -578,7 +577,7 @@ def join_boxes(blocks: list[Block], report: Report) -> list[Block]:
         parts = [out[k] for k in inside]
         lines = [line for b in parts for line in b.lines]
         kept = {line.no for line in lines}
-        between = [line.no for b in out if first <= b.first <= last and b not in parts for line in b.lines if line.no not in kept]
+        between = [line.no for b in out if first <= b.first <= last for line in b.lines if line.no not in kept]
         out[inside[0]] = replace(parts[0], lines=lines, skipped=sorted({*parts[0].skipped, *between}), tail=len(parts[-1].lines))
         out = [b for k, b in enumerate(out) if k not in inside[1:]]
     return out
