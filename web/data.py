@@ -32,7 +32,6 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
     needles = typed_needles(q)
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
     data.update(
-        number=p.number,
         citation=citation(p, absolute := permalink_url(p.id)),
         citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,

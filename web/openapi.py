@@ -5,6 +5,7 @@ query language from search/query.py's SYNTAX, so the description cannot drift fr
 
 from __future__ import annotations
 
+from report_search.index.paragraph import KIND_LABELS
 from report_search.search.export import CSV_COLUMNS, FORMATS
 from report_search.search.params import (DEFAULT_SORT, FACETS, MAX_COLLECTED, MAX_EXPORT, MAX_LENGTH, MAX_PER_PAGE, MAX_VALUES,
                                          PER_EDITION, PER_PAGE, RELATED, SORTS)
@@ -23,7 +24,10 @@ _PARAGRAPH_FIELDS = {
     "path": {"type": "array", "items": {"type": "string"}, "description": "where it is filed, outermost first: section › sub-heading › label"},
     "themes": _STR_LIST,
     "districts": _STR_LIST,
-    "kind": {"type": "string", "enum": ["prose", "list", "table", "event", "caption", "figure", "heading-only"]},
+    "kind": {"type": "string", "enum": list(KIND_LABELS)},
+    "kind_label": {"type": "string", "enum": list(KIND_LABELS.values()), "description": "the kind in words, as the pages show it (正文, 图示 …)"},
+    "number": {"type": ["integer", "null"], "minimum": 1,
+               "description": "position among the prose and list records of its section (第N段); null for a table, figure, event, caption or heading"},
     "text": {"type": "string"},
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
     "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
@@ -46,8 +50,8 @@ _PARAGRAPH_FIELDS = {
     },
 }
 
-_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text",
-                  "source")  # Paragraph.to_json(): a record as the parse made it
+_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "kind_label", "number", "label",
+                  "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
 
 _FACET = {
     "type": "array",
@@ -196,10 +200,9 @@ def spec() -> dict:
                 },
                 "Paragraph": {
                     "type": "object",
-                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number", "related"],
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "related"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
-                        "number": {"type": "integer", "description": "position in its section (第N段)"},
                         "citation_gbt7714": {"type": "string"},
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
