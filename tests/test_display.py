@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
+from report_search.index.normalize import fold
 from report_search.index.paragraph import KIND_LABELS
+from report_search.search.params import MAX_PER_PAGE
+from report_search.search.request import SearchRequest
+from report_search.search.significant import stop_words
 
 
 def _hit_html(html: str, pid: str) -> str:
@@ -44,3 +48,49 @@ def test_prose_keeps_its_number_and_shows_no_kind(client, paragraphs):
 def test_every_kind_in_the_corpus_has_its_word(paragraphs):
     assert {p.kind for p in paragraphs} <= set(KIND_LABELS)
     assert set(KIND_LABELS.values()) == {"正文", "列表", "表格", "图示", "大事记", "图注", "标题"}
+
+
+# 相关词: significant terms of all the hits against the whole corpus ---------------------------
+
+def _holding(paragraphs, word: str) -> set[str]:
+    """Brute force: the records whose folded text contains `word`."""
+    return {p.id for p in paragraphs if word in fold(p.text)}
+
+
+def _all_hits(engine, q: str) -> set[str]:
+    results = engine.search(SearchRequest(q, per_page=MAX_PER_PAGE))
+    found = {h.paragraph.id for h in results.hits}
+    page = 1
+    while len(found) < results.total:
+        page += 1
+        found |= {h.paragraph.id for h in engine.search(SearchRequest(q, per_page=MAX_PER_PAGE, page=page)).hits}
+    return found
+
+
+def test_related_words_for_a_broad_query_are_no_filler(engine, paragraphs):
+    stop = stop_words()
+    assert {"不断", "建立", "之地"} <= stop  # issue 17's filler for 科技
+    results = engine.search("科技")
+    terms = engine.key_terms(results)
+    hits = _all_hits(engine, "科技")
+    assert len(hits) == results.total and len(terms) == 8
+    for t in terms:
+        assert t not in stop and "科技" not in t
+        holding = _holding(paragraphs, fold(t))
+        # more common among the hits than in the whole corpus, counted on the texts
+        assert len(holding & hits) / len(hits) > len(holding) / len(paragraphs), t
+
+
+def test_related_words_of_a_narrow_query_include_one_only_its_hits_share(engine, paragraphs):
+    terms = engine.key_terms(engine.search("科创板"))
+    hits = _all_hits(engine, "科创板")
+    own = [t for t in terms if len(_holding(paragraphs, fold(t))) >= 2 and _holding(paragraphs, fold(t)) <= hits]
+    assert own, terms  # e.g. 登陆 (corpus/2019-ch4.txt 328, 2020-ch4.txt 187 …): said only where 科创板 is
+    assert not any(t in "科创板" or "科创板" in t for t in terms)
+
+
+def test_related_words_are_spelled_as_printed(engine):
+    # corpus/2017-ch4.txt 515: "G60上海松江科创走廊" — the index holds g60, the page says G60
+    terms = engine.key_terms(engine.search("松江"))
+    assert "G60" in terms and "g60" not in terms
+    assert not any("g60" in fold(t) for t in engine.key_terms(engine.search("G60")))  # part of the query: never offered

@@ -237,7 +237,7 @@ def spec() -> dict:
                         "notes": _STR_LIST,
                         "sections": {"type": "array", "items": {"type": "string"}, "description": "section: filters typed in the query (4.4)"},
                         "key_terms": {"type": "array", "items": {"type": "string"},
-                                      "description": "相关词: words that characterise the hits shown (Whoosh key_terms), the query's own left out"},
+                                      "description": "相关词: words markedly more common in all the hits than in the whole corpus (significant terms, JLH), as the reports write them; no function words, none part of the query"},
                         "suggestions": {
                             "type": "array",
                             "description": "did you mean: corrected queries that find more, when this one finds little",
