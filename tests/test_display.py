@@ -94,3 +94,36 @@ def test_related_words_are_spelled_as_printed(engine):
     terms = engine.key_terms(engine.search("松江"))
     assert "G60" in terms and "g60" not in terms
     assert not any("g60" in fold(t) for t in engine.key_terms(engine.search("G60")))  # part of the query: never offered
+
+
+# One count everywhere: the reader counts and marks what search finds ----------------------------
+
+def test_the_reader_counts_what_search_finds_headings_included(client, engine, paragraphs):
+    # corpus/2021-ch4.txt: 院士 in the text of 6 records (37, 227, 367, 478, …) and in the
+    # sub-headings 新增中科院院士 (39) and 新增工程院院士 (83) over 12 list items with none in their text
+    mine = [p for p in paragraphs if p.id.startswith("2021-ch4-")]
+    by_text = [p.id for p in mine if "院士" in p.text]
+    by_title = [p.id for p in mine if "院士" not in p.text and any("院士" in t for t in p.path)]
+    assert (len(by_text), len(by_title)) == (6, 12)
+    searched = engine.search(SearchRequest("院士", year=(2021,))).total
+    body = client.get("/api/reports/2021-ch4?q=院士").get_json()
+    assert body["matching"] == searched == 18 and body["by_title"] == 12
+    assert [p["id"] for p in body["paragraphs"] if p["matched_by"] == "title"] == by_title
+    item = next(p for p in body["paragraphs"] if p["id"] == "2021-ch4-0043")
+    assert item["title_html"] == "新增中科院<mark>院士</mark>" and "<mark>" not in item["html"]
+    html = client.get("/r/2021-ch4?q=院士").get_data(as_text=True)
+    assert "“院士”：18 段匹配（其中 12 段由标题匹配）" in html
+    assert '<h3 class="subheading">新增中科院<mark>院士</mark></h3>' in html
+    assert html.count("由标题匹配：") == 12
+
+
+def test_the_reader_marks_only_the_records_search_finds(client, engine):
+    # 院士 顶尖 (both): 2021-ch4-0037 (line 37) has 院士 but not 顶尖, so it is no match and unmarked
+    body = client.get("/api/reports/2021-ch4?q=院士 顶尖").get_json()
+    assert body["matching"] == engine.search(SearchRequest("院士 顶尖", year=(2021,))).total > 0
+    item = next(p for p in body["paragraphs"] if p["id"] == "2021-ch4-0037")
+    assert not item["matches"] and "<mark>" not in item["html"]
+    assert all("<mark>" not in p["html"] for p in body["paragraphs"] if not p["matches"])
+    bad = client.get("/r/2021-ch4?q=院士" + "x" * 300)  # a query that cannot run: the chapter, unmarked, and why
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "<mark>" not in html and 'class="para' in html and "查询过长" in html

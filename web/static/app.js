@@ -72,7 +72,7 @@ document.addEventListener("keydown", (event) => {
 // Chapter reader: 上一处 / 下一处 walk the paragraphs that hold a match (wrapping around).
 document.addEventListener("click", (event) => {
   const link = event.target.closest(".next-match, .prev-match");
-  const matches = [...document.querySelectorAll(".para.match")];
+  const matches = [...document.querySelectorAll(".chapter .match[id]")];
   if (!link || !matches.length) return;
   event.preventDefault();
   const step = link.classList.contains("next-match") ? 1 : -1;
