@@ -127,3 +127,19 @@ def test_the_reader_marks_only_the_records_search_finds(client, engine):
     bad = client.get("/r/2021-ch4?q=院士" + "x" * 300)  # a query that cannot run: the chapter, unmarked, and why
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "<mark>" not in html and 'class="para' in html and "查询过长" in html
+
+
+# No dead end: a term that finds nothing is cut into its words -----------------------------------
+
+def test_garbage_beside_a_real_word_points_to_the_word(client, paragraphs):
+    def finds(word: str) -> int:  # brute force: in the text or what the record is filed under
+        return sum(any(word in fold(t) for t in (p.text, *p.path)) for p in paragraphs)
+
+    # 量子: corpus/2020-ch4.txt 155 (量子信息技术) and 2020-overview.txt 11 (脑科学、量子); no 猫, no asdkjh
+    assert (finds("量子"), finds("猫"), finds("asdkjh")) == (2, 0, 0)
+    html = client.get("/search?q=asdkjh 量子猫").get_data(as_text=True)
+    counted = re.search(r'<ul class="term-counts">(.*?)</ul>', html, re.S).group(1)
+    plain = re.sub(r"<[^>]+>", "", counted)
+    assert "asdkjh 0 条（没有找到）" in plain and "量子猫 0 条（没有找到）；拆开查找：量子 2 条，猫 0 条" in plain
+    link = re.search(r'class="without" href="([^"]+)">([^<]+)<', html)
+    assert link.group(2) == "量子" and client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True).count('class="hit"') == 2

@@ -279,7 +279,7 @@ def spec() -> dict:
                 },
                 "Chapter": {
                     "type": "object",
-                    "required": ["report", "title", "year", "chapter", "file", "query", "matching", "toc", "paragraphs"],
+                    "required": ["report", "title", "year", "chapter", "file", "query", "problem", "matching", "by_title", "toc", "paragraphs"],
                     "properties": {
                         "report": {"type": "string", "examples": ["2020-ch4"]},
                         "title": {"type": "string"},
@@ -287,7 +287,9 @@ def spec() -> dict:
                         "chapter": {"type": "string"},
                         "file": {"type": "string"},
                         "query": {"type": "string"},
-                        "matching": {"type": "integer", "description": "paragraphs holding a match"},
+                        "problem": {"type": "string", "description": "why the query could not run (then nothing is marked); empty when it ran"},
+                        "matching": {"type": "integer", "description": "records the search finds for the query in this edition (= /api/search's total with year=<year>)"},
+                        "by_title": {"type": "integer", "description": "of those, the ones found through their section, sub-heading or label line only"},
                         "toc": {"type": "array", "items": {
                             "type": "object", "required": ["section", "id", "headings"],
                             "properties": {"section": {"type": "string"}, "id": {"type": "string"},
@@ -298,10 +300,15 @@ def spec() -> dict:
                             "additionalProperties": False}},
                         "paragraphs": {"type": "array", "items": {
                             "type": "object",
-                            "required": ["id", "text", "source", "html", "matches", "url"],
+                            "required": ["id", "text", "source", "html", "matches", "matched_by", "title_html", "heading_html", "section_html", "url"],
                             "properties": {**{k: v for k, v in _PARAGRAPH_FIELDS.items() if k in _RECORD_FIELDS},
-                                           "html": {"type": "string", "description": "the text, escaped, matches in <mark>"},
-                                           "matches": {"type": "boolean"}, "url": {"type": "string"}},
+                                           "html": {"type": "string", "description": "the text, escaped, matches in <mark> (only in a record the search finds)"},
+                                           "matches": {"type": "boolean", "description": "the search finds this record"},
+                                           "matched_by": {"enum": ["text", "title", None], "description": "found through its text, or only through its section, sub-heading or label line"},
+                                           "title_html": {"type": "string", "description": "when matched_by is title: the title that matched, escaped, marked"},
+                                           "heading_html": {"type": "string", "description": "the sub-heading, escaped, the query marked"},
+                                           "section_html": {"type": "string", "description": "the section title (导语 before the first), escaped, the query marked"},
+                                           "url": {"type": "string"}},
                             "additionalProperties": False}},
                     },
                     "additionalProperties": False,
