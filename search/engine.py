@@ -167,7 +167,8 @@ class Engine:
         them. Offered to narrow the results by one click."""
         if not results.parsed.terms:
             return []
-        return self.significant.top(results.matched, results.parsed.needles, limit)
+        asked = [s for clause in results.parsed.clauses for s in (clause.text, *clause.parts)]
+        return self.significant.top(results.matched, asked, limit)
 
     @functools.cached_property
     def significant(self) -> SignificantTerms:
