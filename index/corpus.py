@@ -58,8 +58,9 @@ class Report:
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
     spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
+    joined: tuple[tuple[int, int], ...] = ()  # (first line, last line): one box's text, set as several paragraphs
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
-    explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
+    explained: tuple[tuple[int, str, str, tuple[str, ...]], ...] = ()  # (line, check, why, gaps): check-parse findings explained (gaps: which of a record's spaces, "创新牵引 聚焦"; none listed: all)
     layout: Layout = DEFAULT_LAYOUT  # the parse's thresholds, with the entry's [report.layout] overrides
 
     @cached_property
@@ -150,7 +151,8 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             labels=labels,
             captions=tuple(compact(c) for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
-            explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
+            joined=tuple((int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("joined", [])),
+            explained=tuple((int(row["line"]), row["check"], row["why"], tuple(row.get("gaps", ()))) for row in entry.get("explained", [])),
             layout=_layout(entry.get("layout", {}), name),
         )
     except KeyError as exc:
@@ -181,7 +183,7 @@ class Corpus:
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
     cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): which of a mixed section's themes
-    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), folded
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), as written (AI), NFKC
 
     def fingerprint(self) -> str:
         """A digest of every corpus file and table: the index is stale when it changes."""
@@ -264,7 +266,7 @@ def load_corpus(root: Path | None = None) -> Corpus:
         forms = row.get("forms")
         if not (isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f.strip() for f in forms)):
             raise CorpusError(f"synonyms.toml: each [[synonym]] needs forms = [two or more words], not {forms!r}")
-        synonyms.append(tuple(fold(f).strip() for f in forms))
+        synonyms.append(tuple(nfkc(f).strip() for f in forms))
     return Corpus(
         root=root,
         synonyms=tuple(synonyms),

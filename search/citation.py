@@ -39,7 +39,7 @@ def citation(p: Paragraph, url: str | None = None, publisher: str = PUBLISHER) -
     """上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第5段
     (corpus/2020-ch4.txt 第177–183行), and the permalink when given: a citation that travels
     leads its reader back to the passage."""
-    cited = f"{publisher}.《{p.report}》{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})"
+    cited = f"{publisher}.《{p.report}》{_place(p)}, {p.designation} ({p.file} {_lines(p)})"
     return f"{cited} {url}" if url else cited
 
 
@@ -47,8 +47,8 @@ def gbt7714(p: Paragraph, url: str | None = None, publisher: str = PUBLISHER) ->
     """GB/T 7714-2015 style for a report: 责任者. 题名[R]. 出版地: 出版者. 引文位置. With the
     permalink it is an online resource: …[R/OL]. … 引文位置[引用日期]. 获取和访问路径."""
     if not url:
-        return f"{publisher}. {p.report}[R]. 上海: {publisher}. {_place(p)}, 第{p.number}段."
-    return f"{publisher}. {p.report}[R/OL]. 上海: {publisher}. {_place(p)}, 第{p.number}段[{date.today().isoformat()}]. {url}."
+        return f"{publisher}. {p.report}[R]. 上海: {publisher}. {_place(p)}, {p.designation}."
+    return f"{publisher}. {p.report}[R/OL]. 上海: {publisher}. {_place(p)}, {p.designation}[{date.today().isoformat()}]. {url}."
 
 
 def _escape_bibtex(text: str) -> str:
@@ -65,7 +65,7 @@ def bibtex(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
         "address": "上海",
         "year": str(p.year),
         "type": "报告",
-        "note": f"{_place(p)}, 第{p.number}段 ({p.file} {_lines(p)})",
+        "note": f"{_place(p)}, {p.designation} ({p.file} {_lines(p)})",
         "url": url,
         "language": "zh-CN",
     }
@@ -77,7 +77,7 @@ def ris(p: Paragraph, url: str, publisher: str = PUBLISHER) -> str:
     """One RIS record (TY RPRT … ER) per paragraph, with the permalink in UR."""
     rows = [
         ("TY", "RPRT"), ("AU", publisher), ("TI", p.report), ("PY", str(p.year)), ("PB", publisher), ("CY", "上海"),
-        ("SE", _place(p)), ("N1", f"第{p.number}段 ({p.file} {_lines(p)})"), ("AB", p.text),
+        ("SE", _place(p)), ("N1", f"{p.designation} ({p.file} {_lines(p)})"), ("AB", p.text),
         ("UR", url), ("LA", "zh-CN"), ("ID", p.id),
     ]
     return "".join(f"{tag}  - {value}\r\n" for tag, value in rows) + "ER  - \r\n"

@@ -33,17 +33,17 @@ from report_search.index.paragraph import Paragraph
 from . import facets, suggest
 from .collect import FacetedTopCollector
 from .exact import docset
-from .highlight import render, spans, snippet
+from .highlight import Needles, render, snippet, spans
 from .params import RELATED
 from .query import Query, load_models, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
+from .significant import SignificantTerms
 from .store import ReportSearcher
 
 FEW = 3  # at most this many results: suggest other spellings
 KEY_TERMS = 8  # 相关词 offered with a page of results
-COMMON = 0.05  # a word in more than this share of the paragraphs narrows nothing: not offered
 
 
 class Engine:
@@ -83,7 +83,7 @@ class Engine:
         ranked, matched = self._run(query, sort, chosen, allowed, page * per_page)
         passing, counts = self.facets.apply(matched, chosen, allowed)
         needles = query.needles
-        hits = [self._hit(d, score, needles, query) for d, score in ranked[(page - 1) * per_page :]]
+        hits = [self._hit(d, score, needles) for d, score in ranked[(page - 1) * per_page :]]
         total = passing.bit_count()
         return Results(
             query=request.q,
@@ -101,6 +101,7 @@ class Engine:
             hits=hits,
             facets=facets.facet_json(counts, chosen, self.facet_order),
             suggestions=suggest.suggestions(self, request, query, total) if suggestions and total <= FEW and query.clauses else [],
+            matched=passing,
         )
 
     def count(self, request: SearchRequest) -> int:
@@ -133,11 +134,12 @@ class Engine:
         self.searcher.search_with_collector(tree(query), collector)
         return [(d, score) for score, d in collector.results().top_n], collector.matched
 
-    def _hit(self, d: int, score: float, needles: list[str], query: Query) -> Hit:
+    def _hit(self, d: int, score: float, needles: Needles) -> Hit:
+        """A hit, its text and each title field marked on its own (a field holding a typed term
+        whole marks it whole, one lacking it marks its parts)."""
         p = self.paragraphs[d]
-        wholes = [c.text for c in query.clauses if len(c.parts) > 1]
         heading, section, label = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section, p.label))
-        return Hit(p, score, snippet(p.text, needles, wholes), heading, section, label)
+        return Hit(p, score, snippet(p.text, needles), heading, section, label)
 
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped
@@ -161,16 +163,18 @@ class Engine:
         return known, notes
 
     def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
-        """The words that characterise the hits shown, the query's own left out: Whoosh's
-        key_terms (Bo1) over the term vectors of the jieba words field. Offered as 相关词, to
-        narrow the results by one click."""
+        """相关词: the words markedly more common in all the hits than in the corpus
+        (significant.py), the query's own and function words left out, as the reports write
+        them. Offered to narrow the results by one click."""
         if not results.parsed.terms:
             return []
-        asked = results.parsed.terms
-        docs = [self.by_id[h.paragraph.id] for h in results.hits]
-        terms = self.searcher.key_terms(docs, "words", numterms=3 * limit + 2 * len(asked))
-        vocabulary = self.searcher.vocabulary("words")
-        return [t for t, _ in terms if vocabulary[t][1] <= COMMON * self.size and not any(t in a or a in t for a in asked)][:limit]
+        asked = [s for clause in results.parsed.clauses for s in (clause.text, *clause.parts)]
+        return self.significant.top(results.matched, asked, limit)
+
+    @functools.cached_property
+    def significant(self) -> SignificantTerms:
+        """The document–word table 相关词 are counted in, read on the first search that needs it."""
+        return SignificantTerms(self.searcher)
 
     @functools.cached_property
     def corrector(self) -> suggest.VocabularyCorrector:

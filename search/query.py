@@ -36,6 +36,8 @@ SYNTAX = (  # (what you type, what it means)
     ("长三角 OR 一带一路", "either"),
     ("-保险", "must not occur"),
     ('"科技创新中心"', "exactly this text"),
+    ('"张江高科技园区 为基础"', "a space between two Chinese characters is layout, not a separator: typed or printed, with it or "
+     "without it, the same text (张江高科技园区为基础); ASCII words keep theirs (`\"R&D 经费\"`); unquoted, a space still parts two terms"),
     ("section:4.4", "only section 4.4 (of every edition); also a section's title (`section:推动科学普及事业发展`), its whole "
      'label in quotes (`section:"4.4 优化科技金融生态"`), or `section:导语` (the paragraphs before the first section)'),
     ("year:2020 theme:科技金融 district:闵行",
@@ -95,9 +97,10 @@ class Query:
         return out
 
     @property
-    def needles(self) -> list[str]:
-        """The strings to highlight: every part and every whole clause."""
-        return [n for clause in self.clauses for n in (*clause.parts, clause.text)]
+    def needles(self) -> tuple[Clause, ...]:
+        """What to highlight: every positive clause, marked whole where a text holds it whole
+        and by its parts elsewhere (highlight.resolve)."""
+        return self.clauses
 
     def describe(self) -> str:
         """The query as understood, in the words shown to the user."""
@@ -212,10 +215,12 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
             notes.append(f"繁体按简体查找：{clause.text} → {simplified.text}")
         if quoted is None:
             for group in synonyms:
-                if variants[-1].text in group:  # as if typed: 科创中心 OR 科技创新中心
-                    others = [f for f in group if f != variants[-1].text]
+                keys = [fold(f).strip() for f in group]
+                if variants[-1].text in keys:  # as if typed: 科创中心 OR 科技创新中心
+                    typed = group[keys.index(variants[-1].text)]
+                    others = [f for f, k in zip(group, keys) if k != variants[-1].text]
                     variants.extend(c for f in others if (c := _clause(f, phrase=False)) is not None)
-                    notes.append(f"同义词一并查找：{variants[-1 - len(others)].text} → {' / '.join(others)}")
+                    notes.append(f"同义词一并查找：查“{typed}”时也查{'、'.join(f'“{f}”' for f in others)}")
                     expanded = True
                     break
         if negate or pending_not:

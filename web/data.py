@@ -8,7 +8,7 @@ from flask import url_for
 from report_search.search.citation import citation, gbt7714
 from report_search.search.compare import compare
 from report_search.search.engine import INTRO
-from report_search.search.highlight import highlight
+from report_search.search.highlight import Needles, highlight
 from report_search.search.params import MAX_COLLECTED
 from report_search.search.results import Hit
 
@@ -21,9 +21,9 @@ def permalink_url(pid: str) -> str:
     return url_for("pages.paragraph", pid=pid, _external=True)
 
 
-def marked(args) -> tuple[str, list[str], list[str]]:
-    """The `q` a paragraph or chapter is marked for: (q, the strings it marks, notes), read and
-    capped as a search's q is (BadInput over MAX_LENGTH)."""
+def marked(args) -> tuple[str, Needles, list[str]]:
+    """The `q` a paragraph is marked for: (q, what it marks, notes), read and capped as a
+    search's q is (BadInput over MAX_LENGTH)."""
     asked = read_q(args)
     query = asked.parsed()
     return asked.q, query.needles, [*asked.notes, *query.notes]
@@ -43,7 +43,6 @@ def paragraph_json(pid: str, args) -> dict | None:
     data.update(
         query=q,
         notes=notes,
-        number=p.number,
         citation=citation(p, absolute := permalink_url(p.id)),
         citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
@@ -82,13 +81,22 @@ def compare_json(request_args) -> dict:
 
 def chapter_json(slug: str, args) -> dict | None:
     """A whole report file as a readable document: its sections and sub-headings (the table of
-    contents) and every paragraph, highlighted for the `q` in `args`, with how many of them match."""
+    contents) and every paragraph, marked for the `q` in `args`. The matches are the search's own
+    for `q` in that edition (so the reader and the results count alike), its rules and notes too
+    (an over-long q is a 400, as at every door): a record matched through its section,
+    sub-heading or label line says so (`matched_by` "title", `title_html` marked)."""
     e = engine()
     report = next((r for r in e.corpus.reports if r.slug == slug), None)
     if report is None:
         return None
-    q, needles, notes = marked(args)
-    paragraphs = e.chapter(slug)
+    asked = read_q(args)
+    q, paragraphs = asked.q, e.chapter(slug)
+    matched, needles, notes = 0, [], list(asked.notes)
+    if q.strip():
+        results = e.search(asked.replace(year=(report.year,), per_page=1), suggestions=False)
+        notes = results.notes
+        if results.parsed.clauses:
+            matched, needles = results.matched, results.parsed.needles
     entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
         entry = entries.setdefault(p.section, {"section": p.section or INTRO, "id": p.id, "headings": []})
@@ -97,8 +105,15 @@ def chapter_json(slug: str, args) -> dict | None:
     toc = list(entries.values())
     items = []
     for p in paragraphs:
-        html = highlight(p.text, needles)
-        items.append(dict(p.to_json(), html=html, matches="<mark>" in html, url=url_for("pages.paragraph", pid=p.id, q=q or None)))
+        found = bool(matched >> e.by_id[p.id] & 1)
+        html = highlight(p.text, needles if found else [])  # as on the results page: marks in hits only
+        titles = [marked for t in (p.heading, p.label, p.section) if t and "<mark>" in (marked := highlight(t, needles))]
+        by = None if not found else "text" if "<mark>" in html or not titles else "title"
+        items.append(dict(
+            p.to_json(), html=html, matches=found, matched_by=by, title_html=titles[0] if by == "title" else "",
+            heading_html=highlight(p.heading, needles), section_html=highlight(p.section or INTRO, needles),
+            url=url_for("pages.paragraph", pid=p.id, q=q or None),
+        ))
     return {
         "report": slug,
         "title": report.title,
@@ -108,6 +123,7 @@ def chapter_json(slug: str, args) -> dict | None:
         "query": q,
         "notes": notes,
         "matching": sum(item["matches"] for item in items),
+        "by_title": sum(item["matched_by"] == "title" for item in items),
         "toc": toc,
         "paragraphs": items,
     }

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
 from report_search.search.citation import citation, gbt7714
-from report_search.search.highlight import highlight
+from report_search.search.highlight import highlight, resolve
 from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
@@ -138,10 +138,11 @@ def paragraph(pid: str):
     data = paragraph_json(pid, request.args)
     if data is None:
         abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
-    q, needles, _ = marked(request.args)
+    q, typed, _ = marked(request.args)
     p = engine().paragraph(pid)
     raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
     layout = next(r.layout for r in engine().corpus.reports if r.file == p.file)  # its [report.layout], as the parse read it
+    needles = resolve(p.text, typed)  # one mark per phrase, decided for the passage, not line by line
     return render_template(
         "paragraph.html",
         p=p,
@@ -171,7 +172,11 @@ def _zero_help(results: Results) -> dict:
         return url_for("pages.search", **url_args(results, q=q, page=None))
 
     return {
-        "terms": [(text, n, link(text)) for text, n in found.terms],
+        "terms": [
+            {"text": t.text, "count": t.count, "url": link(t.text),
+             "parts": [{"text": p.text, "count": p.count, "url": link(p.text)} for p in t.parts]}
+            for t in found.terms
+        ],
         "segmented": found.segmented,
         "without": found.without,
         "without_url": link(found.without) if found.without else None,
