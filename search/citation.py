@@ -9,6 +9,7 @@ where no public address is known); calling it on a paragraph gives its `Citation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -65,6 +66,9 @@ def position(p: Paragraph) -> str:
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_",
                    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
+# Pairs LaTeX would print as one character (-- as –, `` as “, ?` as ¿): kept apart by {}.
+_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=[?!])(?=`)")
+
 
 def bibtex_value(text: str) -> str:
     """A field value LaTeX prints as `text` and a BibTeX parser reads back whole. Braces are
@@ -76,7 +80,7 @@ def bibtex_value(text: str) -> str:
         paired = paired and depth >= 0
     paired = paired and depth == 0
     special = {**_BIBTEX_SPECIAL, **({"{": r"\{", "}": r"\}"} if paired else {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"})}
-    return "".join(special.get(ch, ch) for ch in text)
+    return _LIGATURE.sub("{}", "".join(special.get(ch, ch) for ch in text))
 
 
 @dataclass(frozen=True)
@@ -172,14 +176,13 @@ class Citation:
 
 class Citer:
     """Cites paragraphs of one corpus: publisher and publication year from its manifest entry,
-    the permalink from `link(pid)`, the 引用日期 today (or `accessed`)."""
+    the permalink from `link(pid)`, the 引用日期 today."""
 
-    def __init__(self, reports: Iterable[Report], link: Callable[[str], str] = path_link, accessed: date | None = None) -> None:
+    def __init__(self, reports: Iterable[Report], link: Callable[[str], str] = path_link) -> None:
         self.reports = {r.file: r for r in reports}
         self.link = link
-        self.accessed = accessed
 
     def __call__(self, p: Paragraph) -> Citation:
         report = self.reports[p.file]
-        return Citation(p, self.link(p.id), report.publisher, report.published, self.accessed or date.today())
+        return Citation(p, self.link(p.id), report.publisher, report.published, date.today())
 
