@@ -11,7 +11,7 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from report_search.index.build import build, default_location, read_meta, run_hint, status, verify
@@ -164,8 +164,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     request = SearchRequest.from_strings(  # bad input is said before any index work
         args.text, **{f.name: getattr(args, f.name) or () for f in FACETS}, sort=args.sort, page=args.page, per_page=args.per_page
     )
+    link = _permalink()  # a bad REPORT_SEARCH_PUBLIC_URL is said before any index work too
     engine = open_engine(_location(args), rebuild=not args.no_build)
-    cite = _citer(engine.corpus.reports)
+    cite = Citer(engine.corpus.reports, link)
     if args.format:  # the whole result set, not one page
         chosen = export(engine, request, args.format, cite)
         sys.stdout.buffer.write(chosen.body)
@@ -194,14 +195,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _citer(reports) -> Citer:
-    """Citations as the deployed site gives them when $REPORT_SEARCH_PUBLIC_URL names it, else
-    with the bare path /p/<id> (and GB/T 7714's print form, [R])."""
+def _permalink() -> Callable[[str], str]:
+    """Permalinks as the deployed site writes them when $REPORT_SEARCH_PUBLIC_URL names it, else
+    the bare path /p/<id> (and citations in GB/T 7714's print form, [R])."""
     try:
         public = public_url_from_env()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return Citer(reports, (lambda pid: public.rstrip("/") + path_link(pid)) if public else path_link)
+    return (lambda pid: public.rstrip("/") + path_link(pid)) if public else path_link
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
