@@ -131,3 +131,11 @@ def test_a_bad_public_address_is_one_line(run, value, message, monkeypatch):
     monkeypatch.setenv("REPORT_SEARCH_PUBLIC_URL", value)
     result = run("query", "科创板", "--no-build")
     assert result.returncode == 2 and "REPORT_SEARCH_PUBLIC_URL" in result.stderr and message in result.stderr
+
+
+def test_this_servers_own_names_are_loopback_its_address_and_listening_everywhere_the_machines():
+    from report_search.web.public import own_hosts
+
+    assert own_hosts("127.0.0.1") == ["localhost", "127.0.0.1", "::1"]
+    assert own_hosts("192.0.2.7") == ["localhost", "127.0.0.1", "::1", "192.0.2.7"]
+    assert socket.gethostname() in own_hosts("0.0.0.0") and socket.getfqdn() in own_hosts("::")
