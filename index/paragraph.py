@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The kinds of record in words, as every page, JSON twin, citation and facet names them.
+KIND_LABELS = {
+    "prose": "正文",
+    "list": "列表",
+    "table": "表格",
+    "figure": "图示",
+    "event": "大事记",
+    "caption": "图注",
+    "heading-only": "标题",
+}
+NUMBERED = ("prose", "list")  # the kinds a 第N段 counts: a reader counts paragraphs, not maps or captions
+
+
+def kind_label(kind: str) -> str:
+    """正文, 列表, 图示 …: a kind as a reader names it (an unknown kind as stored)."""
+    return KIND_LABELS.get(kind, kind)
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One citable passage of a report; `kind` is prose, list, table, event (one dated item of

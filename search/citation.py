@@ -15,15 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from report_search.index.corpus import Report
-from report_search.index.paragraph import Paragraph
+from report_search.index.paragraph import NUMBERED, Paragraph, kind_label
 
 PLACE = "上海"  # 出版地 of every bundled report
-# The kind of a record in words, as a citation and a page name it (issue 17). A prose paragraph
-# and a list are cited by their number in the section (第5段); every other kind by its word and
-# its lines, never as a numbered paragraph (图示，第418–510行).
-KIND_WORDS = {"prose": "正文", "list": "列表", "table": "表格", "figure": "图示", "event": "大事记", "caption": "图注",
-              "heading-only": "标题"}
-NUMBERED_KINDS = ("prose", "list")
 
 
 def path_link(pid: str) -> str:
@@ -57,10 +51,11 @@ def place(p: Paragraph) -> str:
 
 
 def position(p: Paragraph) -> str:
-    """第5段 for prose and lists; 图示，第418–510行 (its kind word and lines) for everything else."""
-    if p.kind in NUMBERED_KINDS:
+    """第5段 for prose and lists; every other kind by its word and its lines, never as a numbered
+    paragraph: 图示，第418–510行 (issue 17)."""
+    if p.kind in NUMBERED:
         return f"第{p.number}段"
-    return f"{KIND_WORDS.get(p.kind, p.kind)}，{lines(p)}"
+    return f"{kind_label(p.kind)}，{lines(p)}"
 
 
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -121,7 +116,7 @@ class Citation:
         """Where it stands, for BibTeX's note and RIS's N1: place, position, the cited lines, and
         that the year is an estimate where it is one."""
         p = self.paragraph
-        where = f"{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED_KINDS else p.file})"
+        where = f"{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED else p.file})"
         return where + (f"；出版年为推定（{self.published}）" if self.estimated else "")
 
     def plain(self) -> str:
@@ -129,7 +124,7 @@ class Citation:
         (corpus/2020-ch4.txt 第177–183行) https://…/p/2020-ch4-0177 — a figure reads 图示，第418–510行
         (corpus/2017-ch4.txt): a citation that travels leads its reader back to the passage."""
         p = self.paragraph
-        cited = f"{self.publisher}.《{p.report}》{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED_KINDS else p.file})"
+        cited = f"{self.publisher}.《{p.report}》{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED else p.file})"
         return f"{cited} {self.url}" if self.online else cited
 
     def gbt7714(self) -> str:

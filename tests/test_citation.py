@@ -16,7 +16,8 @@ from pybtex.database import parse_string
 from pylatexenc.latex2text import LatexNodes2Text
 
 from report_search.index.corpus import CorpusError, load_corpus
-from report_search.search.citation import KIND_WORDS, NUMBERED_KINDS, Citer, lines
+from report_search.index.paragraph import KIND_LABELS, NUMBERED
+from report_search.search.citation import Citer, lines
 
 PUBLIC = "https://reports.example.org/search/"
 PUBLISHER = "上海市科学技术委员会"
@@ -58,14 +59,14 @@ def test_a_figure_is_cited_as_a_figure_never_as_a_numbered_paragraph(engine, par
     figure = cite(engine.paragraph("2017-ch4-0418"))
     assert figure.paragraph.kind == "figure" and figure.position == "图示，第418–510行"
     assert "图示，第418–510行 (corpus/2017-ch4.txt)" in figure.plain() and "图示，第418–510行[" in figure.gbt7714()
-    others = [p for p in paragraphs if p.kind not in NUMBERED_KINDS]
+    others = [p for p in paragraphs if p.kind not in NUMBERED]
     assert {p.kind for p in others} >= {"figure", "table", "event", "caption", "heading-only"}
     for p in others:  # every kind by its word and its lines
         c = cite(p)
-        assert c.position == f"{KIND_WORDS[p.kind]}，{lines(p)}"
+        assert c.position == f"{KIND_LABELS[p.kind]}，{lines(p)}"
         assert not re.search(r"第\d+段", c.plain() + c.gbt7714() + c.bibtex() + c.ris())
     for p in paragraphs:
-        if p.kind in NUMBERED_KINDS:
+        if p.kind in NUMBERED:
             assert cite(p).position == f"第{p.number}段"
 
 
