@@ -60,8 +60,9 @@ class Report:
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
     labels: dict[str, str] = field(default_factory=dict)  # section number -> "after"/"before"
     spliced: tuple[tuple[str, int, int], ...] = ()  # (section number, first line, last line)
+    joined: tuple[tuple[int, int], ...] = ()  # (first line, last line): one box's text, set as several paragraphs
     captions: tuple[str, ...] = ()  # photo captions (NFKC, spaces dropped): records of their own
-    explained: tuple[tuple[int, str, str], ...] = ()  # (line, check, why): check-parse findings explained
+    explained: tuple[tuple[int, str, str, tuple[str, ...]], ...] = ()  # (line, check, why, gaps): check-parse findings explained (gaps: which of a record's spaces, "创新牵引 聚焦"; none listed: all)
     layout: Layout = DEFAULT_LAYOUT  # the parse's thresholds, with the entry's [report.layout] overrides
 
     @cached_property
@@ -165,7 +166,8 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             labels=labels,
             captions=tuple(compact(c) for c in entry.get("captions", [])),
             spliced=tuple((row["section"], int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("spliced", [])),
-            explained=tuple((int(row["line"]), row["check"], row["why"]) for row in entry.get("explained", [])),
+            joined=tuple((int(row["lines"][0]), int(row["lines"][1])) for row in entry.get("joined", [])),
+            explained=tuple((int(row["line"]), row["check"], row["why"], tuple(row.get("gaps", ()))) for row in entry.get("explained", [])),
             layout=_layout(entry.get("layout", {}), name),
         )
     except KeyError as exc:

@@ -8,8 +8,11 @@ The pipeline, each step a function below from lines or blocks to new blocks (its
   4. sections — which section each block belongs to, honouring the manifest's `moved` and
                `spliced` notes;
   5. merges  — re-join paragraphs wrapped across blank lines and across interposed titles
-               (join_continuations, naming the skipped lines), entries of wrapped lists, runs of
-               short label lines (lists, figures, timelines), dated bullet lists;
+               (join_continuations, naming the skipped lines) and the manifest's `joined` boxes,
+               entries of wrapped lists, runs of short label lines (lists, figures, timelines),
+               dated bullet lists; then the prose left is settled (settle_prose): label rows
+               become lists, other prose joins its lines without a space between Chinese
+               characters;
   6. records — an Assembly walks the blocks, one method per kind, a layout strategy
                (TitlesBefore / TitlesAfter) attaching sub-headings, and emits paragraphs.
 Every layout threshold is a field of `Layout` (index/layout.py), which a report's manifest entry
@@ -25,7 +28,7 @@ from enum import StrEnum
 from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, is_blank, is_bullet, is_separator, is_table_line, join_pieces, letter_spaced, markdown_heading
 from .corpus import Corpus, Report, load_corpus, section_key
 from .layout import DEFAULT_LAYOUT, Layout
-from .normalize import compact, nfkc
+from .normalize import cjk_gaps, compact, nfkc, no_space_between
 from .paragraph import Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
@@ -92,6 +95,7 @@ class Block:
     tail: int = 0  # lines in the last piece joined on (0: the block as split)
     spliced: bool = False  # put into its section by a manifest `spliced` note
     separate: bool = False  # pieces are distinct labels (a numbered diagram's), joined by spaces
+    spaceless: bool = False  # a prose record's lines: no space between Chinese characters where they join (settle_prose)
     layout: Layout = field(default=DEFAULT_LAYOUT, repr=False)  # the report's, by which its lines are joined
 
     @property
@@ -107,7 +111,7 @@ class Block:
             if not items or is_bullet(line.raw):
                 items.append([])
             items[-1].append(line)
-        return " ".join(join_lines(item, self.layout) for item in items)
+        return " ".join(join_lines(item, self.layout, self.spaceless) for item in items)
 
     @property
     def first(self) -> int:
@@ -128,11 +132,13 @@ def _spaced(raw: str, layout: Layout) -> bool:
     return letter_spaced(raw.split(), min_tokens=layout.spaced_tokens, share=layout.wrap_spaced_share, most=layout.letter_max)
 
 
-def join_lines(lines: list[Line], layout: Layout) -> str:
+def join_lines(lines: list[Line], layout: Layout, spaceless: bool = False) -> str:
     """The cleaned lines of one block as one text. A line as wide as the block's widest runs
     straight on into the next when it is prose cut by the column (a word runs across: 软件信息 |
     服务; it ends on 、， or 与, or the next starts with 与; it is set letter-spaced); two equally wide figure labels
-    (创新发展交流平台 | 先进理念传播平台) keep their space."""
+    (创新发展交流平台 | 先进理念传播平台) keep their space. In a prose record (`spaceless`) two
+    lines meet without a space between Chinese characters (园区 | 为 基 础, 2017 l.185-186),
+    but for a box title over its text (_box_title)."""
     texts = [line.text for line in lines]
     if len(lines) == 1:
         return texts[0]
@@ -147,11 +153,26 @@ def join_lines(lines: list[Line], layout: Layout) -> str:
             cut = widths[i - 1] >= full and out[-1] not in TERMINAL and (
                 out[-1] in "，、" + DANGLING or text[0] in DANGLING or _spaced(prev.raw, layout) or _spaced(lines[i].raw, layout) or _word_crosses(out, text)
             )
-            out += text if cut else join_pieces([last, text], layout=layout)[len(last):]
+            glue = "" if cut else join_pieces([last, text], layout=layout)[len(last) : -len(text)]
+            if spaceless and glue and no_space_between(out[-1], text[0]) and not (out == last and _box_title(prev, lines, layout)):
+                glue = ""  # Chinese sets no space between the lines of a paragraph (园区 | 为 基 础)
+            out += glue + text
         else:
             out = text
         last = text
     return out
+
+
+def _box_title(line: Line, block: list[Line], layout: Layout) -> bool:
+    """A block's first line that titles the text under it (创新牵引 | 聚焦电子信息、生物 …, 2017
+    l.1070): title-like, not letter-spaced, and no full line of the block (石墨烯·新材料众创空间
+    培育 | 一批石墨烯创新型企业, l.1174, is one; widths as cleaned, since a letter-spaced line is
+    wider raw). Its space to the text is a separator; any other line runs on without one."""
+    return (
+        _heading_text(line.text, layout)
+        and not _spaced(line.raw, layout)
+        and display_width(line.text) < layout.full_ratio * max(display_width(other.text) for other in block)
+    )
 
 
 # 1. lines ---------------------------------------------------------------------------------
@@ -543,18 +564,50 @@ def join_continuations(blocks: list[Block], min_width: int, layout: Layout) -> l
     return out
 
 
+def join_boxes(blocks: list[Block], report: Report) -> list[Block]:
+    """A manifest `joined` range (2019 l.763-779, the 世界顶尖科学家论坛 box): its prose blocks
+    are one paragraph, the box's text, though extraction set them apart with nothing to tell
+    them from the next box (a full line ending 。, a blank line); the titles interposed in it
+    stay records of their own, after it, and its lines left out are named skipped."""
+    out = list(blocks)
+    for first, last in report.joined:
+        inside = [k for k, b in enumerate(out) if b.role == Role.PROSE and first <= b.first and b.last <= last]
+        if len(inside) < 2:
+            continue
+        parts = [out[k] for k in inside]
+        lines = [line for b in parts for line in b.lines]
+        kept = {line.no for line in lines}
+        between = [line.no for b in out if first <= b.first <= last for line in b.lines if line.no not in kept]
+        out[inside[0]] = replace(parts[0], lines=lines, skipped=sorted({*parts[0].skipped, *between}), tail=len(parts[-1].lines))
+        out = [b for k, b in enumerate(out) if k not in inside[1:]]
+    return out
+
+
 def _short(block: Block, layout: Layout) -> bool:
     return block.role in (Role.PROSE, Role.HEADING) and not block.marked and not block.interposed and len(block.text) <= layout.short_max and block.text[-1] not in "。；！？"
 
 
-def group_short_runs(blocks: list[Block], layout: Layout) -> list[Block]:
-    """Runs of short lines (map labels, 热词, figures) become one list paragraph."""
+def group_short_runs(blocks: list[Block], layout: Layout, titles_after: bool = False) -> list[Block]:
+    """Runs of short lines (map labels, 热词, figures) become one list paragraph. Where
+    sub-headings follow their paragraphs (`titles_after`, 2019), a run's first line that is a
+    title right after a paragraph, and longer than the run's next line, is that paragraph's
+    title, not a label of the run (2019 l.311 高新技术企业培育力度不断加大, after the 高新技术企业
+    text of 273-309, over the labels 上海产业创新的重要策源者 …); a figure's labels are alike
+    (l.230 做好顶层规划 | 落实双相载体 | 高品质生活 …)."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
         j = i
         while j < len(blocks) and _short(blocks[j], layout) and blocks[j].section == blocks[i].section:
             j += 1
+        if (
+            titles_after and j - i > layout.min_run and blocks[i].role == Role.HEADING
+            and len(blocks[i].text) > len(blocks[i + 1].text)
+            and out and out[-1].role in (Role.PROSE, Role.LIST, Role.TABLE) and out[-1].section == blocks[i].section
+        ):
+            out.append(blocks[i])
+            i += 1
+            continue
         if j - i > layout.min_run and blocks[j - 1].role == Role.HEADING and j < len(blocks) and blocks[j].role in (Role.PROSE, Role.LIST, Role.TABLE):
             j -= 1  # the run's last line is the title of the paragraph after it
         if j - i >= layout.min_run:
@@ -693,6 +746,44 @@ def split_dated_lists(blocks: list[Block], layout: Layout) -> list[Block]:
     return out
 
 
+_SENTENCE_MARKS = "，。；：、！？,;:!?"
+
+
+def _label_rows(block: Block, layout: Layout) -> bool:
+    """Labels set in rows, not prose, so that the spaces between them are separators: lines
+    without a punctuation mark that hold labels side by side (申报企业7255家 立项支持1672家, the
+    gap clean.collapse_spacing keeps between Chinese words), or a few short ones of which no
+    word runs on into the next (创新发展交流平台 | 先进理念传播平台 | …, 2017 l.730-734)."""
+    texts = [line.text for line in block.lines]
+    if any(ch in _SENTENCE_MARKS for text in texts for ch in text):
+        return False
+    if any(cjk_gaps(text) for text in texts):
+        return True
+    return (
+        len(texts) >= layout.min_run
+        and all(len(text) <= layout.short_max for text in texts)
+        and not any(_word_crosses(a, b) for a, b in zip(texts, texts[1:]))
+    )
+
+
+def settle_prose(blocks: list[Block], layout: Layout) -> list[Block]:
+    """The prose blocks left after the merges, as records: labels set in rows (_label_rows)
+    become a list (a figure when they are many), their labels joined by spaces; the others
+    join their lines without a space between Chinese characters (`spaceless`). Last, so that
+    every step before measures and compares the blocks as they were set."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.role == Role.PROSE and block.pieces is None:
+            if _label_rows(block, layout):
+                labels = [line.text for line in block.lines]
+                role = Role.FIGURE if len(labels) >= layout.figure_min else Role.LIST
+                block = replace(block, role=role, pieces=labels, widths=[display_width(line.raw) for line in block.lines], separate=True)
+            else:
+                block = replace(block, spaceless=True)
+        out.append(block)
+    return out
+
+
 # 6. records -------------------------------------------------------------------------------
 
 
@@ -777,6 +868,8 @@ class TitlesAfter:
         pass
 
     def paragraph(self, draft: _Draft, block: Block) -> None:
+        if block.indented:  # a new text box: the title after it is its own, not the text's before it
+            self.pending = []
         if block.role != Role.EVENT:  # a timeline's events are titled by their dates
             self.pending.append(draft)
 
@@ -873,9 +966,11 @@ def parse_report(report: Report, corpus: Corpus) -> list[Paragraph]:
     blocks = mark_timeline(blocks, layout)
     blocks = group_numbered_diagrams(blocks, layout)
     blocks = join_continuations(blocks, wrap_width(lines, layout), layout)
+    blocks = join_boxes(blocks, report)
     blocks = group_entries(blocks, layout)
-    blocks = group_short_runs(blocks, layout)
+    blocks = group_short_runs(blocks, layout, titles_after=report.subheadings == "after")
     blocks = split_dated_lists(blocks, layout)
+    blocks = settle_prose(blocks, layout)
     assembly = Assembly(report)
     for block in blocks:
         assembly.feed(block)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .clean import TERMINAL, _word_crosses, clean_line
 from .corpus import Corpus
-from .normalize import compact
+from .normalize import cjk_gaps, compact
 from .paragraph import Paragraph
 from .parse import DANGLING
 
@@ -28,7 +28,9 @@ CHECKS = {
     "date-at-end": "a record ending with a month: the next event's date glued on",
     "under-caption": "a record whose sub-heading is a photo caption",
     "split-sentence": "a record whose last word runs on into the next record (科普好 | 去处): one sentence cut in two",
+    "cjk-space": "a space between two Chinese characters inside prose (园区 为基础): a line break joined with a space, or labels set in rows",
 }
+GAP_CONTEXT = 6  # characters shown (and matched in the manifest's `gaps`) either side of a space
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Finding:
     def line(self) -> str:
         text = self.paragraph.text if len(self.paragraph.text) <= 50 else self.paragraph.text[:50] + "…"
         subject = f"heading {self.paragraph.heading!r}" if self.check in ("heading-mid-phrase", "under-caption") else text
+        if self.check == "cjk-space":
+            subject = " | ".join(repr(g) for g in gaps(self.paragraph.text))
         out = f"{self.paragraph.id}  {self.check}: {subject}"
         return out + (f"\n    explained: {self.why}" if self.why else "")
 
@@ -67,6 +71,12 @@ def _fragments(corpus: Corpus | None, paragraphs: list[Paragraph]) -> set[tuple[
     return out
 
 
+def gaps(text: str) -> list[str]:
+    """Each space between two Chinese characters (the spaces the search's fold drops), with up
+    to GAP_CONTEXT characters either side: 张江高科技园区 为基础."""
+    return [text[max(0, i - GAP_CONTEXT) : i + 1 + GAP_CONTEXT] for i in cjk_gaps(text)]
+
+
 def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[tuple[Paragraph, str]]:
     """Every (record, check) that looks wrong, in corpus order."""
     captions = {(p.file, p.text) for p in paragraphs if p.kind == "caption"}
@@ -83,6 +93,8 @@ def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[
             out.append((p, "date-at-end"))
         if p.heading and (p.file, p.heading) in captions:
             out.append((p, "under-caption"))
+        if p.kind == "prose" and cjk_gaps(p.text):
+            out.append((p, "cjk-space"))
     for p, q in zip(paragraphs, paragraphs[1:]):
         if (
             p.file == q.file
@@ -95,12 +107,29 @@ def findings(paragraphs: list[Paragraph], corpus: Corpus | None = None) -> list[
     return sorted(out, key=lambda finding: finding[0].order)
 
 
+def _covered(text: str, listed: tuple[str, ...]) -> bool:
+    """Does every space of `text` between Chinese characters lie inside one of the `listed`
+    strings (the manifest's `gaps`)? None listed: all are explained."""
+    if not listed:
+        return True
+    inside = {start + i for s in listed for start in _starts(text, s) for i, ch in enumerate(s) if ch == " "}
+    return set(cjk_gaps(text)) <= inside
+
+
+def _starts(text: str, s: str) -> list[int]:
+    """Where `s` occurs in `text`, overlaps included."""
+    return [m.start() for m in re.finditer(f"(?={re.escape(s)})", text)]
+
+
 def check_parse(corpus: Corpus, paragraphs: list[Paragraph]) -> tuple[list[Finding], list[Finding]]:
-    """(unexplained, explained) findings; the manifest explains a finding by the record's id line."""
-    notes = {(r.file, line, check): why for r in corpus.reports for line, check, why in r.explained}
+    """(unexplained, explained) findings; the manifest explains a finding by the record's id
+    line, and a cjk-space finding only if it lists every such space of the record (`gaps`)."""
+    notes = {(r.file, line, check): (why, listed) for r in corpus.reports for line, check, why, listed in r.explained}
     unexplained: list[Finding] = []
     explained: list[Finding] = []
     for p, check in findings(paragraphs, corpus):
-        why = notes.get((p.file, int(p.id.rsplit("-", 1)[1]), check))
-        (explained if why else unexplained).append(Finding(p, check, why or ""))
+        why, listed = notes.get((p.file, int(p.id.rsplit("-", 1)[1]), check), ("", ()))
+        if check == "cjk-space" and not _covered(p.text, listed):
+            why = ""
+        (explained if why else unexplained).append(Finding(p, check, why))
     return unexplained, explained

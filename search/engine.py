@@ -32,7 +32,7 @@ from report_search.index.paragraph import Paragraph
 from . import facets, suggest
 from .collect import FacetedTopCollector
 from .exact import docset
-from .highlight import render, spans, snippet
+from .highlight import Needles, render, snippet, spans
 from .params import RELATED
 from .query import Query, load_models, parse_all, tree
 from .ranking import ExactBM25F, by_year
@@ -82,7 +82,7 @@ class Engine:
         ranked, matched = self._run(query, sort, chosen, allowed, page * per_page)
         passing, counts = self.facets.apply(matched, chosen, allowed)
         needles = query.needles
-        hits = [self._hit(d, score, needles, query) for d, score in ranked[(page - 1) * per_page :]]
+        hits = [self._hit(d, score, needles) for d, score in ranked[(page - 1) * per_page :]]
         total = passing.bit_count()
         return Results(
             query=request.q,
@@ -132,11 +132,12 @@ class Engine:
         self.searcher.search_with_collector(tree(query), collector)
         return [(d, score) for score, d in collector.results().top_n], collector.matched
 
-    def _hit(self, d: int, score: float, needles: list[str], query: Query) -> Hit:
+    def _hit(self, d: int, score: float, needles: Needles) -> Hit:
+        """A hit, its text and each title field marked on its own (a field holding a typed term
+        whole marks it whole, one lacking it marks its parts)."""
         p = self.paragraphs[d]
-        wholes = [c.text for c in query.clauses if len(c.parts) > 1]
         heading, section, label = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section, p.label))
-        return Hit(p, score, snippet(p.text, needles, wholes), heading, section, label)
+        return Hit(p, score, snippet(p.text, needles), heading, section, label)
 
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped

@@ -1,5 +1,10 @@
 """Highlighting: find every occurrence of the query's terms and wrap each run in ONE <mark>.
 
+One mark per phrase: a typed term that jieba splits (技术合同成交额 → 技术 合同 成交额) is marked
+whole in a text (a record's text, its heading, its section) that holds it whole, and by its
+parts only in one that does not: the results page, the paragraph page, the reader and the 原文
+box all mark through `resolve`.
+
 Matches are found in the folded text (so ＧＶ finds gv) and drawn on the original characters.
 Everything but the <mark> tags is HTML-escaped: the corpus itself contains text like <div>.
 
@@ -13,21 +18,40 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from report_search.index.normalize import fold, fold_with_offsets
 
 from .params import BadInput
-from .query import parse
+from .query import Clause, parse
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
-def spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
-    """Merged [start, end) spans of the original text covered by any needle."""
+Needles = Sequence[str | Clause]  # plain strings, or a query's clauses (a typed term and its jieba parts)
+
+
+def resolve(text: str, needles: Needles, folded: str | None = None) -> list[str]:
+    """The strings one text marks: a plain string as is; a typed term whole where the text
+    holds it whole (技术合同成交额: its occurrences, never 技术 elsewhere), else its jieba parts.
+    One mark per phrase: the parts are marked only in a text that lacks the whole."""
+    folded = fold(text) if folded is None else folded
+    out: list[str] = []
+    for needle in needles:
+        if isinstance(needle, str):
+            out.append(needle)
+        else:
+            out.extend((needle.text,) if needle.text in folded else needle.parts)
+    return out
+
+
+def spans(text: str, needles: Needles) -> list[tuple[int, int]]:
+    """Merged [start, end) spans of the original text covered by any needle (resolved for
+    this text: `resolve`)."""
     folded, offsets = fold_with_offsets(text)
     found: list[tuple[int, int]] = []
-    for needle in {n for n in needles if n.strip()}:
+    for needle in {n for n in resolve(text, needles, folded) if n.strip()}:
         start = folded.find(needle)
         while start != -1:
             end = start + len(needle)
@@ -58,18 +82,18 @@ def render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | N
     return "".join(out)
 
 
-def highlight(text: str, needles: list[str]) -> str:
+def highlight(text: str, needles: Needles) -> str:
     """The whole text, escaped, every match marked: for the paragraph page."""
     return render(text, spans(text, needles))
 
 
-def typed_needles(q: str) -> list[str]:
-    """What a query typed on a page marks (its parts and whole terms); a query that cannot be
-    run marks nothing, and the page still shows."""
+def typed_needles(q: str) -> Needles:
+    """What a query typed on a page marks (its terms, each whole or by its parts); a query
+    that cannot be run marks nothing, and the page still shows."""
     try:
         return parse(q).needles
     except BadInput:
-        return []
+        return ()
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -82,13 +106,14 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def snippet(text: str, needles: list[str], wholes: list[str] = ()) -> str:
+def snippet(text: str, needles: Needles) -> str:
     """About 100–160 characters around the best match, cut at sentence ends, escaped and marked.
 
-    The best match is the sentence holding a segmented term as typed (`wholes`: 技术合同, where
-    its words stand together), else the most distinct needles; neighbouring sentences are
-    added while they fit. A sentence longer than the window is cut around the match."""
+    The best match is the sentence holding a segmented term as typed (技术合同, where its words
+    stand together), else the most distinct needles; neighbouring sentences are added while
+    they fit. A sentence longer than the window is cut around the match."""
     marks = spans(text, needles)
+    wholes = [n.text for n in needles if not isinstance(n, str) and len(n.parts) > 1]
     if len(text) <= SNIPPET_MAX:
         return render(text, marks)
     sentences = _sentences(text)

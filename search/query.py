@@ -36,6 +36,8 @@ SYNTAX = (  # (what you type, what it means)
     ("长三角 OR 一带一路", "either"),
     ("-保险", "must not occur"),
     ('"科技创新中心"', "exactly this text"),
+    ('"张江高科技园区 为基础"', "a space between two Chinese characters is layout, not a separator: typed or printed, with it or "
+     "without it, the same text (张江高科技园区为基础); ASCII words keep theirs (`\"R&D 经费\"`); unquoted, a space still parts two terms"),
     ("section:4.4", "only section 4.4 (of every edition)"),
     ("year:2020 theme:科技金融 district:闵行",
      "filters (also `--year/--theme/--district`; short or full district names; repeated values count once, "
@@ -94,9 +96,10 @@ class Query:
         return out
 
     @property
-    def needles(self) -> list[str]:
-        """The strings to highlight: every part and every whole clause."""
-        return [n for clause in self.clauses for n in (*clause.parts, clause.text)]
+    def needles(self) -> tuple[Clause, ...]:
+        """What to highlight: every positive clause, marked whole where a text holds it whole
+        and by its parts elsewhere (highlight.resolve)."""
+        return self.clauses
 
     def describe(self) -> str:
         """The query as understood, in the words shown to the user."""

@@ -69,7 +69,7 @@ class VocabularyCorrector(Corrector):
 def suggestions(engine: Engine, request: SearchRequest, query: Query, total: int) -> list[dict]:
     """Up to LIMIT corrected queries `{"query", "total"}`, most results first. Quoted phrases are
     left as typed, and so is a term the index knows as a word."""
-    typed = fold(request.q)
+    typed = " ".join(fold(token) for token in request.q.split())  # folded token by token: the spaces typed between terms stay
     unknown = [c for c in query.clauses if not c.phrase and c.text in typed and len(c.text) >= 2]
     if not unknown:
         return []

@@ -6,7 +6,7 @@ import numpy as np
 
 from report_search.search import bitset
 from report_search.index.analysis import char_grams, gram_keys, words
-from report_search.index.normalize import compact, fold, fold_with_offsets, nfkc
+from report_search.index.normalize import cjk_gaps, compact, fold, fold_with_offsets, nfkc
 from report_search.search.highlight import highlight, snippet
 
 
@@ -15,6 +15,19 @@ def test_fold_is_nfkc_lowercase_and_one_space():
     assert fold("中以（上海）创新园") == "中以(上海)创新园"
     assert fold("a\u3000\t b") == "a b"
     assert fold("科\u200b技\ufeff") == "科技"  # invisible characters never split a word
+
+
+def test_a_space_between_chinese_characters_folds_to_nothing():
+    """2017-ch4.txt lines 185-186: 张江高科技园区 | 为 基 础 — a line break, not a word break."""
+    assert fold("张江高科技园区 为基础") == fold("张江高科技园区为基础") == "张江高科技园区为基础"
+    assert fold("上海市“全国科普日” 活动") == "上海市“全国科普日”活动"  # quotes set full width count as Chinese
+    assert fold("R&D 经费") == "r&d 经费" and fold("G60 科创走廊") == "g60 科创走廊"  # an ASCII word keeps its space
+    assert fold("科技 \u3000\n 创新") == "科技创新"  # any run of white space
+    text = "张江高科技园区 为基础"
+    folded, offsets = fold_with_offsets(text)
+    start = folded.index("园区为")
+    assert text[offsets[start] : offsets[start + 2] + 1] == "园区 为"  # a match across it covers the space
+    assert highlight(text, ["园区为"]) == "张江高科技<mark>园区 为</mark>基础"
 
 
 def test_offsets_survive_length_changes():
@@ -79,7 +92,8 @@ def test_the_three_strengths_build_on_each_other():
 
 def test_folding_with_offsets_takes_the_quick_path_only_where_it_is_exact(paragraphs):
     """The identity mapping is used only where folding keeps every character in its place: the
-    result always equals the character-by-character fold."""
+    result always equals the character-by-character fold (every piece folded alone, spaces
+    between Chinese characters dropped)."""
     from report_search.index.normalize import _fold_char
 
     def slow(text: str) -> tuple[str, list[int]]:
@@ -90,9 +104,12 @@ def test_folding_with_offsets_takes_the_quick_path_only_where_it_is_exact(paragr
                 continue
             out.append(piece)
             offsets.extend([i] * len(piece))
-        return "".join(out), offsets
+        folded = "".join(out)
+        gaps = set(cjk_gaps(folded))  # a space between two CJK characters folds to nothing
+        kept = [k for k in range(len(folded)) if k not in gaps]
+        return "".join(folded[k] for k in kept), [offsets[k] for k in kept]
 
-    samples = [p.text for p in paragraphs] + ["面积约6000㎡，R＆D", "科\u200b技  创新", "İstanbul 科技", "a\tb", "ㄱ㎡\u200b"]
+    samples = [p.text for p in paragraphs] + ["面积约6000㎡，R＆D", "科\u200b技  创新", "İstanbul 科技", "a\tb", "ㄱ㎡\u200b", "园区 \u200b为 基础 R&D 经费"]
     for text in samples:
         folded, offsets = fold_with_offsets(text)
         assert (folded, list(offsets)) == slow(text), text

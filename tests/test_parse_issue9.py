@@ -40,9 +40,9 @@ def test_2019_science_festival_paragraph_runs_on_in_its_narrow_column(paragraphs
 
 def test_2019_top_scientists_forum_runs_on_across_its_box_title(paragraphs):
     # 2019-ch4.txt 763–773: "…论坛汇聚44位诺贝尔奖得" (765) | 世界顶尖科学家论坛：科技，为了人类共同命运
-    # (767) | "主，21位图灵奖、…" (769)
+    # (767) | "主，21位图灵奖、…" (769); and on to 779, the box's second paragraph (issue 17, manifest `joined`)
     p = _at(paragraphs, "2019-ch4.txt", 763)
-    assert (p.line_end, p.skipped) == (773, (767,))
+    assert (p.line_end, p.skipped) == (779, (767,))
     assert "论坛汇聚44位诺贝尔奖得主，21位图灵奖、沃尔夫奖、拉斯克奖、菲尔兹奖等获得者" in p.text
 
 

@@ -21,6 +21,7 @@ from report_search.index.parse import (
     mark_labels,
     mark_timeline,
     read_lines,
+    settle_prose,
     split_blocks,
     split_dated_lists,
 )
@@ -58,6 +59,28 @@ def test_join_lines_glues_narrow_prose_but_keeps_label_spaces():
     assert join_lines([_line(n, r) for n, r in rows], LAYOUT) == "打造一批高端化、集群化、国际化的产业集群，做强人"
     # 2017-ch4.txt 731–732: two figure labels of one width stay two words
     assert join_lines([_line(731, "先进理念传播平台"), _line(732, "学界思想争锋平台")], LAYOUT) == "先进理念传播平台 学界思想争锋平台"
+
+
+def test_a_prose_record_joins_its_lines_without_a_space_between_chinese_characters():
+    # 2017-ch4.txt 184–186: 学城以张江高科技园区 | 为 基 础，…, a line narrower than the column
+    lines = [_line(184, "区”转向“城区”。张江科"), _line(185, "学城以张江高科技园区"), _line(186, "为 基 础，转 型 发 展 成 为")]
+    assert join_lines(lines, LAYOUT) == "区”转向“城区”。张江科学城以张江高科技园区 为基础，转型发展成为"  # as set
+    assert join_lines(lines, LAYOUT, spaceless=True) == "区”转向“城区”。张江科学城以张江高科技园区为基础，转型发展成为"
+    # 2017-ch4.txt 1070–1072: a box title over its text keeps its space
+    box = [_line(1070, "创新牵引"), _line(1071, "聚焦电子信息、生物"), _line(1072, "医药、先进制造等领")]
+    assert join_lines(box, LAYOUT, spaceless=True) == "创新牵引 聚焦电子信息、生物医药、先进制造等领"
+
+
+def test_settle_prose_makes_label_rows_a_list_and_other_prose_spaceless():
+    # 2017-ch4.txt 730–734: five labels, one a line, no punctuation, no word across a break
+    rows = _block("prose", (730, "创新发展交流平台"), (731, "先进理念传播平台"), (732, "学界思想争锋平台"), (733, "最新政策发布平台"), (734, "国际科技合作平台"))
+    # 2019-ch4.txt 682–683: prose broken by the column
+    prose = _block("prose", (682, "转 移 对 接 洽 谈 会，主 办 技 术 转 移"), (683, "分论坛，参加上海-中北亚科技创"))
+    settled = settle_prose([rows, prose], LAYOUT)
+    assert [(b.role, b.text) for b in settled] == [
+        (Role.LIST, "创新发展交流平台 先进理念传播平台 学界思想争锋平台 最新政策发布平台 国际科技合作平台"),
+        (Role.PROSE, "转移对接洽谈会，主办技术转移分论坛，参加上海-中北亚科技创"),
+    ]
 
 
 def test_a_date_starts_an_event():

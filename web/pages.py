@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.highlight import highlight, typed_needles
+from report_search.search.highlight import highlight, resolve, typed_needles
 from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
@@ -138,7 +138,7 @@ def paragraph(pid: str):
     p = engine().paragraph(pid)
     raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
     layout = next(r.layout for r in engine().corpus.reports if r.file == p.file)  # its [report.layout], as the parse read it
-    needles = typed_needles(q)
+    needles = resolve(p.text, typed_needles(q))  # one mark per phrase, decided for the passage, not line by line
     return render_template(
         "paragraph.html",
         p=p,
