@@ -198,7 +198,7 @@ class Corpus:
     keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
     districts: tuple[District, ...]
     cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): which of a mixed section's themes
-    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), folded
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), as written (AI), NFKC
 
     def fingerprint(self) -> str:
         """A digest of every corpus file and table: the index is stale when it changes."""
@@ -281,7 +281,7 @@ def load_corpus(root: Path | None = None) -> Corpus:
         forms = row.get("forms")
         if not (isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f.strip() for f in forms)):
             raise CorpusError(f"synonyms.toml: each [[synonym]] needs forms = [two or more words], not {forms!r}")
-        synonyms.append(tuple(fold(f).strip() for f in forms))
+        synonyms.append(tuple(nfkc(f).strip() for f in forms))
     return Corpus(
         root=root,
         synonyms=tuple(synonyms),

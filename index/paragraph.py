@@ -29,7 +29,9 @@ class Paragraph:
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based
-    position within its section (the 第N段 of a citation); `order` its position in the corpus.
+    position among the prose and list records of its section (the 第N段 of a citation), and 0 for
+    a table, figure, event, caption or heading, which no reader would count as a paragraph;
+    `order` is its position in the corpus.
 
     `skipped` names the lines inside line_start..line_end that are not part of the text: a
     heading, caption or figure label that PDF extraction placed in the middle of the passage,
@@ -56,6 +58,16 @@ class Paragraph:
     label: str = ""  # the district label line that names it in the report (临港), if any
 
     @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def designation(self) -> str:
+        """第5段 for a numbered paragraph, else its kind in words (图示, 表格 …): what a page
+        calls it."""
+        return f"第{self.number}段" if self.number else self.kind_label
+
+    @property
     def path(self) -> tuple[str, ...]:
         """Where it is filed, outermost first: section › sub-heading › district label line."""
         return tuple(t for t in (self.section, self.heading, self.label) if t)
@@ -72,6 +84,8 @@ class Paragraph:
             "themes": list(self.themes),
             "districts": list(self.districts),
             "kind": self.kind,
+            "kind_label": self.kind_label,
+            "number": self.number or None,
             "label": self.label,
             "path": list(self.path),
             "text": self.text,

@@ -29,7 +29,7 @@ from .clean import TERMINAL, _word_crosses, clean_line, display_width, is_cjk, i
 from .corpus import Corpus, Report, load_corpus, section_key
 from .layout import DEFAULT_LAYOUT, Layout
 from .normalize import cjk_gaps, compact, nfkc, no_space_between
-from .paragraph import Paragraph
+from .paragraph import NUMBERED, Paragraph
 from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
 
 _RUNNING_HEADER = re.compile(r"^\s*(第\s*\d+\s*部分\s+\S.*|\d{4}\s*上海科技进步报告)\s*$")
@@ -1004,14 +1004,16 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
 
 
 def parse_corpus(corpus: Corpus | None = None) -> list[Paragraph]:
-    """Every paragraph of the corpus, numbered within sections and in corpus order."""
+    """Every paragraph of the corpus in corpus order, its prose and lists numbered within
+    sections (the other kinds 0)."""
     corpus = corpus or load_corpus()
     out: list[Paragraph] = []
     for report in corpus.reports:
         counts: dict[str, int] = {}
         for p in parse_report(report, corpus):
-            counts[p.section] = counts.get(p.section, 0) + 1
-            out.append(replace(p, number=counts[p.section], order=len(out)))
+            if p.kind in NUMBERED:
+                counts[p.section] = counts.get(p.section, 0) + 1
+            out.append(replace(p, number=counts[p.section] if p.kind in NUMBERED else 0, order=len(out)))
     return out
 
 

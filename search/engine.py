@@ -38,11 +38,11 @@ from .query import Query, load_models, parse_all, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
+from .significant import SignificantTerms
 from .store import ReportSearcher
 
 FEW = 3  # at most this many results: suggest other spellings
 KEY_TERMS = 8  # 相关词 offered with a page of results
-COMMON = 0.05  # a word in more than this share of the paragraphs narrows nothing: not offered
 
 
 class Engine:
@@ -100,6 +100,7 @@ class Engine:
             hits=hits,
             facets=facets.facet_json(counts, chosen, self.facet_order),
             suggestions=suggest.suggestions(self, request, query, total) if suggestions and total <= FEW and query.clauses else [],
+            matched=passing,
         )
 
     def count(self, request: SearchRequest) -> int:
@@ -161,16 +162,18 @@ class Engine:
         return known, notes
 
     def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
-        """The words that characterise the hits shown, the query's own left out: Whoosh's
-        key_terms (Bo1) over the term vectors of the jieba words field. Offered as 相关词, to
-        narrow the results by one click."""
+        """相关词: the words markedly more common in all the hits than in the corpus
+        (significant.py), the query's own and function words left out, as the reports write
+        them. Offered to narrow the results by one click."""
         if not results.parsed.terms:
             return []
-        asked = results.parsed.terms
-        docs = [self.by_id[h.paragraph.id] for h in results.hits]
-        terms = self.searcher.key_terms(docs, "words", numterms=3 * limit + 2 * len(asked))
-        vocabulary = self.searcher.vocabulary("words")
-        return [t for t, _ in terms if vocabulary[t][1] <= COMMON * self.size and not any(t in a or a in t for a in asked)][:limit]
+        asked = [s for clause in results.parsed.clauses for s in (clause.text, *clause.parts)]
+        return self.significant.top(results.matched, asked, limit)
+
+    @functools.cached_property
+    def significant(self) -> SignificantTerms:
+        """The document–word table 相关词 are counted in, read on the first search that needs it."""
+        return SignificantTerms(self.searcher)
 
     @functools.cached_property
     def corrector(self) -> suggest.VocabularyCorrector:

@@ -214,10 +214,12 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
             notes.append(f"繁体按简体查找：{clause.text} → {simplified.text}")
         if quoted is None:
             for group in synonyms:
-                if variants[-1].text in group:  # as if typed: 科创中心 OR 科技创新中心
-                    others = [f for f in group if f != variants[-1].text]
+                keys = [fold(f).strip() for f in group]
+                if variants[-1].text in keys:  # as if typed: 科创中心 OR 科技创新中心
+                    typed = group[keys.index(variants[-1].text)]
+                    others = [f for f, k in zip(group, keys) if k != variants[-1].text]
                     variants.extend(c for f in others if (c := _clause(f, phrase=False)) is not None)
-                    notes.append(f"同义词一并查找：{variants[-1 - len(others)].text} → {' / '.join(others)}")
+                    notes.append(f"同义词一并查找：查“{typed}”时也查{'、'.join(f'“{f}”' for f in others)}")
                     expanded = True
                     break
         if negate or pending_not:

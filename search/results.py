@@ -55,6 +55,7 @@ class Results:
     expanded: bool = True  # synonyms were looked for too
     sections: tuple[str, ...] = ()  # section: filters of the query text
     suggestions: list[dict] = field(default_factory=list)  # did you mean: [{"query", "total"}]
+    matched: int = 0  # every hit on every page, as a bitset: what 相关词 are read from
 
     @property
     def pages(self) -> int:

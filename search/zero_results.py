@@ -16,28 +16,51 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Term:
+    text: str  # a term of the query, as a query of its own
+    count: int  # what it finds alone
+    parts: tuple[Term, ...] = ()  # a term that finds nothing, cut by jieba: each word, counted
+
+
+@dataclass(frozen=True)
 class ZeroHelp:
-    terms: list[tuple[str, int]]  # each term (a query of its own) and what it finds alone
+    terms: list[Term]
     segmented: bool  # the terms are jieba's words of one typed term
-    without: str | None  # the query less the terms that find nothing, when that finds something
+    without: str | None  # the query less what finds nothing (a dead term's live words kept), when that finds something
     cut: int = 0  # terms not counted (past HELP_TERMS)
 
 
 def explain(engine: Engine, results: Results) -> ZeroHelp:
-    """The help for `results` (a search with terms that found nothing)."""
+    """The help for `results` (a search with terms that found nothing). A term that finds
+    nothing and that jieba cuts (量子猫) is counted word by word too, so `asdkjh 量子猫` points
+    to 量子."""
     query = results.parsed
     if len(query.groups) > 1:
-        texts = [" OR ".join(f'"{c.text}"' if c.phrase else c.text for c in group) for group in query.groups]
+        typed = [(" OR ".join(f'"{c.text}"' if c.phrase else c.text for c in group), group) for group in query.groups]
         segmented = False
     elif len(query.groups) == 1 and len(query.groups[0]) == 1 and len(query.groups[0][0].parts) > 1:
-        texts, segmented = list(query.groups[0][0].parts), True  # one term, cut by jieba: its words
+        typed, segmented = [(part, ()) for part in query.groups[0][0].parts], True  # one term, cut by jieba: its words
     else:
         return ZeroHelp([], False, None)
-    excluded = [f"-{c.text}" for c in query.excluded]
-    cut = max(0, len(texts) - HELP_TERMS)
-    texts = texts[:HELP_TERMS]  # each is a search: bounded
     f = results.filters
-    terms = [(text, engine.count(SearchRequest(text, f.year, f.theme, f.district))) for text in texts]
-    found = [text for text, n in terms if n]
-    without = " ".join([*found, *excluded]) if found and len(found) < len(terms) and not segmented and not cut else None
+
+    def count(text: str) -> int:
+        return engine.count(SearchRequest(text, f.year, f.theme, f.district))
+
+    budget = HELP_TERMS  # each count is a search: bounded
+    cut = max(0, len(typed) - budget)
+    terms: list[Term] = []
+    for text, group in typed[:budget]:
+        n = count(text)
+        budget -= 1
+        words = group[0].parts if not n and len(group) == 1 and not group[0].phrase and len(group[0].parts) > 1 else ()
+        words = words[: max(0, budget)]
+        budget -= len(words)
+        terms.append(Term(text, n, tuple(Term(w, count(w)) for w in words)))
+    excluded = [f"-{c.text}" for c in query.excluded]
+    kept = [w for t in terms for w in ([t.text] if t.count else [p.text for p in t.parts if p.count])]
+    dropped = len(kept) < len(terms) or any(t.parts for t in terms)
+    without = " ".join([*kept, *excluded]) if kept and dropped and not cut else None
+    if without and not count(without):
+        without = None  # the live words do not meet in one paragraph: each is linked on its own
     return ZeroHelp(terms, segmented, without, cut)

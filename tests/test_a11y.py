@@ -77,6 +77,28 @@ def test_on_a_wide_screen_the_filters_are_always_shown(new_page, server):
     assert page.locator("#facets").bounding_box()["x"] < page.locator(".hit").first.bounding_box()["x"]
 
 
+def test_no_page_scrolls_sideways_on_a_phone(new_page, server):
+    page = new_page(*PHONE)
+    wide = {}
+    for name, path in PAGES.items():
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE[0]:
+            wide[name] = width
+    assert not wide, wide  # e.g. the 复制 GB/T 7714 button once made the paragraph page 403 px wide
+
+
+@WIDTHS
+def test_a_jump_in_the_reader_shows_the_heading_below_the_match_bar(new_page, server, size):
+    # corpus/2021-ch4.txt 35: the sub-heading 院士增选结果出炉, 上海新增院士12人 opens 2021-ch4-0037
+    page = new_page(*size)
+    page.goto(server + f"/r/2021-ch4?q={q('院士')}#2021-ch4-0037")
+    heading = page.locator('[id="2021-ch4-0037"] .subheading')
+    assert heading.inner_text() == "院士增选结果出炉, 上海新增院士12人"
+    bar, top = page.locator(".matchbar").bounding_box(), heading.bounding_box()
+    assert bar["y"] < 1 and top["y"] >= bar["y"] + bar["height"], (bar, top)  # the bar is stuck on top, the heading below it
+
+
 # -- 2. keyboard and screen reader ----------------------------------------------------------------
 
 @WIDTHS

@@ -23,4 +23,4 @@ def test_the_page_names_and_marks_the_skipped_lines(corpus, find):
     assert "第 1092、1094 行" in html
     marked = re.findall(r'<span class="line skipped"><span class="no">(\d+)</span>', html)
     assert marked == ["1092", "1094"]
-    assert "图片说明" in html and "类型</dt><dd>正文" in html
+    assert "图片说明" in html and "类型</dt><dd class=\"kind\">正文" in html

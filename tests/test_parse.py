@@ -238,11 +238,17 @@ def test_ids_are_stable_across_runs(corpus, paragraphs):
     assert [(p.id, p.text, p.districts) for p in again] == [(p.id, p.text, p.districts) for p in paragraphs]
 
 
-def test_numbers_count_paragraphs_within_a_section(paragraphs):
+def test_numbers_count_prose_and_lists_within_a_section(paragraphs):
     by_section: dict[tuple[str, str], list[int]] = {}
     for p in paragraphs:
-        by_section.setdefault((p.file, p.section), []).append(p.number)
+        if p.kind in ("prose", "list"):
+            by_section.setdefault((p.file, p.section), []).append(p.number)
+        else:
+            assert p.number == 0 and p.designation == p.kind_label, p.id  # a map is no 第N段
     assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in by_section.values())
+    # 2017-ch4.txt 418–510: the 紫竹创新创业走廊布局 map, 93 lines of labels (申 嘉 湖 速 上海 交通 大学 …)
+    zizhu = next(p for p in paragraphs if p.id == "2017-ch4-0418")
+    assert (zizhu.kind, zizhu.number, zizhu.designation) == ("figure", 0, "图示")
 
 
 def test_corpus_files_are_the_seeds_byte_for_byte(corpus):

@@ -211,7 +211,7 @@ def test_bulk_scores_equal_whooshs_matcher_scores(engine):
             assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
 
 
-# 相关词: Whoosh's key terms of the hits shown ---------------------------------------------------
+# 相关词: significant words of all the hits (search/significant.py) ---------------------------------
 
 def test_key_terms_come_from_the_hits_and_narrow_them(engine, client):
     results = engine.search("上海天文馆")

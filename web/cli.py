@@ -72,7 +72,7 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
 
 def _describe(p: Paragraph) -> str:
     facts = [
-        f"{p.id}  {p.year} {p.section or '（导语）'}  第{p.number}段  [{p.kind}]",
+        f"{p.id}  {p.year} {p.section or '（导语）'}  {p.designation}" + (f"  [{p.kind_label}]" if p.number else ""),
         f"  heading: {p.heading or '—'}",
         f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}",
         f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),

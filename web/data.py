@@ -8,7 +8,8 @@ from flask import current_app, request, url_for
 from report_search.search.citation import Citer
 from report_search.search.compare import compare
 from report_search.search.highlight import highlight, typed_needles
-from report_search.search.params import MAX_COLLECTED
+from report_search.search.params import MAX_COLLECTED, BadInput
+from report_search.search.request import SearchRequest
 from report_search.search.results import Hit
 
 from .engines import engine
@@ -42,7 +43,6 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
     needles = typed_needles(q)
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json(cite())
     data.update(
-        number=p.number,
         prev=before.id if before else None,
         next=after.id if after else None,
         related=[
@@ -76,13 +76,23 @@ def compare_json(request_args) -> dict:
 
 def chapter_json(slug: str, q: str = "") -> dict | None:
     """A whole report file as a readable document: its sections and sub-headings (the table of
-    contents) and every paragraph, highlighted for `q`, with how many of them match."""
+    contents) and every paragraph, marked for `q`. The matches are the search's own for `q` in
+    that edition (so the reader and the results count alike): a record matched through its
+    section, sub-heading or label line says so (`matched_by` "title", `title_html` marked)."""
     e = engine()
     report = next((r for r in e.corpus.reports if r.slug == slug), None)
     if report is None:
         return None
-    needles = typed_needles(q)
     paragraphs = e.chapter(slug)
+    matched, needles, problem = 0, [], ""
+    if q.strip():
+        try:
+            results = e.search(SearchRequest(q, year=(report.year,), per_page=1), suggestions=False)
+        except BadInput as exc:  # the chapter still reads, unmarked, with the reason
+            problem = str(exc)
+        else:
+            if results.parsed.clauses:
+                matched, needles = results.matched, results.parsed.needles
     entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
         entry = entries.setdefault(p.section, {"section": p.section or "导语", "id": p.id, "headings": []})
@@ -91,8 +101,15 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
     toc = list(entries.values())
     items = []
     for p in paragraphs:
-        html = highlight(p.text, needles)
-        items.append(dict(p.to_json(), html=html, matches="<mark>" in html, url=url_for("pages.paragraph", pid=p.id, q=q or None)))
+        found = bool(matched >> e.by_id[p.id] & 1)
+        html = highlight(p.text, needles if found else [])  # as on the results page: marks in hits only
+        titles = [marked for t in (p.heading, p.label, p.section) if t and "<mark>" in (marked := highlight(t, needles))]
+        by = None if not found else "text" if "<mark>" in html or not titles else "title"
+        items.append(dict(
+            p.to_json(), html=html, matches=found, matched_by=by, title_html=titles[0] if by == "title" else "",
+            heading_html=highlight(p.heading, needles), section_html=highlight(p.section or "导语", needles),
+            url=url_for("pages.paragraph", pid=p.id, q=q or None),
+        ))
     return {
         "report": slug,
         "title": report.title,
@@ -100,7 +117,9 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
         "chapter": report.chapter_label,
         "file": report.file,
         "query": q,
+        "problem": problem,
         "matching": sum(item["matches"] for item in items),
+        "by_title": sum(item["matched_by"] == "title" for item in items),
         "toc": toc,
         "paragraphs": items,
     }

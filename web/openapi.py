@@ -5,6 +5,7 @@ query language from search/query.py's SYNTAX, so the description cannot drift fr
 
 from __future__ import annotations
 
+from report_search.index.paragraph import KIND_LABELS
 from report_search.search.export import CSV_COLUMNS, FORMATS
 from report_search.search.params import (DEFAULT_SORT, FACETS, MAX_COLLECTED, MAX_EXPORT, MAX_LENGTH, MAX_PER_PAGE, MAX_VALUES,
                                          PER_EDITION, PER_PAGE, RELATED, SORTS)
@@ -23,7 +24,10 @@ _PARAGRAPH_FIELDS = {
     "path": {"type": "array", "items": {"type": "string"}, "description": "where it is filed, outermost first: section › sub-heading › label"},
     "themes": _STR_LIST,
     "districts": _STR_LIST,
-    "kind": {"type": "string", "enum": ["prose", "list", "table", "event", "caption", "figure", "heading-only"]},
+    "kind": {"type": "string", "enum": list(KIND_LABELS)},
+    "kind_label": {"type": "string", "enum": list(KIND_LABELS.values()), "description": "the kind in words, as the pages show it (正文, 图示 …)"},
+    "number": {"type": ["integer", "null"], "minimum": 1,
+               "description": "position among the prose and list records of its section (第N段); null for a table, figure, event, caption or heading"},
     "text": {"type": "string"},
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
     "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
@@ -47,8 +51,8 @@ _PARAGRAPH_FIELDS = {
     },
 }
 
-_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "label", "path", "text",
-                  "source")  # Paragraph.to_json(): a record as the parse made it
+_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "kind_label", "number", "label",
+                  "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
 
 _FACET = {
     "type": "array",
@@ -197,10 +201,9 @@ def spec() -> dict:
                 },
                 "Paragraph": {
                     "type": "object",
-                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "number", "related"],
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "related"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
-                        "number": {"type": "integer", "description": "position in its section (第N段)"},
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
                         "related": {
@@ -234,7 +237,7 @@ def spec() -> dict:
                         "notes": _STR_LIST,
                         "sections": {"type": "array", "items": {"type": "string"}, "description": "section: filters typed in the query (4.4)"},
                         "key_terms": {"type": "array", "items": {"type": "string"},
-                                      "description": "相关词: words that characterise the hits shown (Whoosh key_terms), the query's own left out"},
+                                      "description": "相关词: words markedly more common in all the hits than in the whole corpus (significant terms, JLH), as the reports write them; no function words, none part of the query"},
                         "suggestions": {
                             "type": "array",
                             "description": "did you mean: corrected queries that find more, when this one finds little",
@@ -276,7 +279,7 @@ def spec() -> dict:
                 },
                 "Chapter": {
                     "type": "object",
-                    "required": ["report", "title", "year", "chapter", "file", "query", "matching", "toc", "paragraphs"],
+                    "required": ["report", "title", "year", "chapter", "file", "query", "problem", "matching", "by_title", "toc", "paragraphs"],
                     "properties": {
                         "report": {"type": "string", "examples": ["2020-ch4"]},
                         "title": {"type": "string"},
@@ -284,7 +287,9 @@ def spec() -> dict:
                         "chapter": {"type": "string"},
                         "file": {"type": "string"},
                         "query": {"type": "string"},
-                        "matching": {"type": "integer", "description": "paragraphs holding a match"},
+                        "problem": {"type": "string", "description": "why the query could not run (then nothing is marked); empty when it ran"},
+                        "matching": {"type": "integer", "description": "records the search finds for the query in this edition (= /api/search's total with year=<year>)"},
+                        "by_title": {"type": "integer", "description": "of those, the ones found through their section, sub-heading or label line only"},
                         "toc": {"type": "array", "items": {
                             "type": "object", "required": ["section", "id", "headings"],
                             "properties": {"section": {"type": "string"}, "id": {"type": "string"},
@@ -295,10 +300,15 @@ def spec() -> dict:
                             "additionalProperties": False}},
                         "paragraphs": {"type": "array", "items": {
                             "type": "object",
-                            "required": ["id", "text", "source", "html", "matches", "url"],
+                            "required": ["id", "text", "source", "html", "matches", "matched_by", "title_html", "heading_html", "section_html", "url"],
                             "properties": {**{k: v for k, v in _PARAGRAPH_FIELDS.items() if k in _RECORD_FIELDS},
-                                           "html": {"type": "string", "description": "the text, escaped, matches in <mark>"},
-                                           "matches": {"type": "boolean"}, "url": {"type": "string"}},
+                                           "html": {"type": "string", "description": "the text, escaped, matches in <mark> (only in a record the search finds)"},
+                                           "matches": {"type": "boolean", "description": "the search finds this record"},
+                                           "matched_by": {"enum": ["text", "title", None], "description": "found through its text, or only through its section, sub-heading or label line"},
+                                           "title_html": {"type": "string", "description": "when matched_by is title: the title that matched, escaped, marked"},
+                                           "heading_html": {"type": "string", "description": "the sub-heading, escaped, the query marked"},
+                                           "section_html": {"type": "string", "description": "the section title (导语 before the first), escaped, the query marked"},
+                                           "url": {"type": "string"}},
                             "additionalProperties": False}},
                     },
                     "additionalProperties": False,

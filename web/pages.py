@@ -168,7 +168,11 @@ def _zero_help(results: Results) -> dict:
         return url_for("pages.search", **url_args(results, q=q, page=None))
 
     return {
-        "terms": [(text, n, link(text)) for text, n in found.terms],
+        "terms": [
+            {"text": t.text, "count": t.count, "url": link(t.text),
+             "parts": [{"text": p.text, "count": p.count, "url": link(p.text)} for p in t.parts]}
+            for t in found.terms
+        ],
         "segmented": found.segmented,
         "without": found.without,
         "without_url": link(found.without) if found.without else None,

@@ -72,7 +72,7 @@ document.addEventListener("keydown", (event) => {
 // Chapter reader: 上一处 / 下一处 walk the paragraphs that hold a match (wrapping around).
 document.addEventListener("click", (event) => {
   const link = event.target.closest(".next-match, .prev-match");
-  const matches = [...document.querySelectorAll(".para.match")];
+  const matches = [...document.querySelectorAll(".chapter .match[id]")];
   if (!link || !matches.length) return;
   event.preventDefault();
   const step = link.classList.contains("next-match") ? 1 : -1;
@@ -80,3 +80,13 @@ document.addEventListener("click", (event) => {
   const next = here < 0 ? (step > 0 ? 0 : matches.length - 1) : (here + step + matches.length) % matches.length;
   location.hash = matches[next].id;
 });
+
+// Chapter reader: --matchbar is the sticky bar's height, so a jump (a link, 上一处 / 下一处, the
+// page's own #anchor) lands with the paragraph and its heading below the bar, never under it.
+const matchbar = document.querySelector(".matchbar");
+if (matchbar) {
+  const fit = () => document.documentElement.style.setProperty("--matchbar", `${matchbar.offsetHeight + 8}px`);
+  fit();
+  addEventListener("resize", fit);
+  if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+}

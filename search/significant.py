@@ -1,0 +1,95 @@
+"""相关词: the words the hits say markedly more often than the corpus does, as Elasticsearch's
+significant_terms finds them (its JLH score on document frequencies: the foreground is every
+hit, the background the whole corpus), minus function words and report filler (the stop list
+search/stopwords.txt), shown as the reports write them (R&D, G60: the index holds them folded).
+
+Every record's jieba words are read once from the stored term vectors into one numpy array
+(the record of each entry beside it), so a search counts its hits' words in a few vector
+operations however many hits it has."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from importlib import resources
+
+import numpy as np
+
+from report_search.index.normalize import fold_with_offsets, nfkc
+
+from . import bitset
+
+FIELD = "words"  # the jieba words of the text, with term vectors
+MIN_HITS = 2  # a word in one hit says nothing about the hits
+MIN_SHARE = 0.1  # … nor a word in under a tenth of many hits (ES: min_doc_count): jieba's slivers of rare names
+_CASED = re.compile(r"[a-z]")
+
+
+def stop_words() -> frozenset[str]:
+    """The stop list: one word a line, `#` starts a comment."""
+    text = resources.files(__package__).joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if (w := line.split("#", 1)[0].strip()))
+
+
+class SignificantTerms:
+    """The document–word table of one index and the significance of words in a set of hits."""
+
+    def __init__(self, searcher, stop: Iterable[str] | None = None) -> None:
+        self.searcher = searcher
+        vocabulary = searcher.vocabulary(FIELD)
+        stop = frozenset(stop if stop is not None else stop_words())
+        self.terms = list(vocabulary)
+        self.ids = ids = {t: i for i, t in enumerate(self.terms)}
+        docs: list[int] = []
+        words: list[int] = []
+        with searcher.lock:
+            reader = searcher.reader()
+            for d in range(searcher.size):
+                if reader.has_vector(d, FIELD):
+                    found = [ids[t] for t, _ in reader.vector_as("weight", d, FIELD)]
+                    words.extend(found)
+                    docs.extend([d] * len(found))
+        self.doc_of = np.array(docs, dtype=np.int64)
+        self.word = np.array(words, dtype=np.int64)
+        self.background = np.bincount(self.word, minlength=len(self.terms)).astype(np.float64)
+        self.offered = np.array([t not in stop for t in self.terms])  # stop words are never offered
+        self.written: dict[str, str] = {}  # folded word -> as the reports write it, learnt as asked for
+
+    def top(self, hits: int, asked: Iterable[str], limit: int) -> list[str]:
+        """Up to `limit` words most significant in the hits (a bitset), none of them part of a
+        query term or a query term part of them, in the reports' own spelling."""
+        size = self.searcher.size
+        n = hits.bit_count()
+        if not n or not size:
+            return []
+        inside = np.zeros(size, dtype=bool)
+        inside[bitset.to_array(hits, size)] = True
+        foreground = np.bincount(self.word[inside[self.doc_of]], minlength=len(self.terms)).astype(np.float64)
+        share, base = foreground / n, self.background / size
+        # JLH: (how much more common in the hits) × (how many times as common)
+        score = np.where(share > base, (share - base) * share / np.maximum(base, 1e-12), 0.0)
+        keep = self.offered & (foreground >= max(MIN_HITS, MIN_SHARE * n)) & (score > 0)
+        asked = [a for a in asked if a]
+        chosen: list[str] = []
+        for i in np.flatnonzero(keep)[np.argsort(-score[keep], kind="stable")].tolist():
+            term = self.terms[i]
+            if any(term in a or a in term for a in asked):
+                continue
+            chosen.append(term)
+            if len(chosen) == limit:
+                break
+        return [self.as_written(t) if _CASED.search(t) else t for t in chosen]
+
+    def as_written(self, term: str) -> str:
+        """The spelling the reports use most for a folded word (r&d → R&D), read once from the
+        first few records that hold it."""
+        if term not in self.written:
+            forms: Counter[str] = Counter()
+            for d in np.unique(self.doc_of[self.word == self.ids[term]])[:5].tolist():
+                text = self.searcher.paragraphs[d].text
+                folded, offsets = fold_with_offsets(text)
+                for m in re.finditer(re.escape(term), folded):
+                    forms[nfkc(text[offsets[m.start()] : offsets[m.end() - 1] + 1])] += 1
+            self.written[term] = forms.most_common(1)[0][0] if forms else term
+        return self.written[term]
