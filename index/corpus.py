@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
@@ -53,6 +54,7 @@ class Report:
     chapter: str  # "第4部分" or "综述"
     chapter_title: str
     publisher: str
+    published: str  # the year as GB/T 7714 cites it: "2021" where the report states it, else "[2021?]"
     sha256: str
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
@@ -114,6 +116,18 @@ def _layout(table: object, name: str) -> Layout:
     return replace(DEFAULT_LAYOUT, **values)
 
 
+_PUBLISHED = re.compile(r"\d{4}|\[\d{4}\?\]")
+
+
+def _published(value: object, name: str) -> str:
+    """2021 (stated in the report) or "[2021?]" (GB/T 7714's estimate): nothing else cites."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not (isinstance(text, str) and _PUBLISHED.fullmatch(text)):
+        raise CorpusError(f'manifest.toml: the entry of {name}: published must be the year the report states (2021) '
+                          f'or an estimate in brackets ("[2021?]"), not {value!r}')
+    return text
+
+
 def _report(entry: dict, base: Path, publisher: str) -> Report:
     try:
         name = entry["file"]
@@ -145,6 +159,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             chapter=entry["chapter"],
             chapter_title=entry["chapter_title"],
             publisher=entry.get("publisher", publisher),
+            published=_published(entry["published"], name),
             sha256=entry["sha256"],
             subheadings=position,
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},

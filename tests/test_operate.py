@@ -52,7 +52,7 @@ def live(index_path):
 
 def test_raw_utf8_in_the_url_is_accepted_as_curl_sends_it(live):
     _, port = live
-    status, headers, body = raw(port, "GET /api/search?q=科创板 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    status, headers, body = raw(port, "GET /api/search?q=科创板 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
     assert status == 200 and headers["content-type"].startswith("application/json")
     assert json.loads(body)["total"] > 0 and json.loads(body)["query"] == "科创板"
 
@@ -76,8 +76,10 @@ def test_errors_waitress_raises_are_json_under_api(live, request_bytes, status):
 
 def test_slash_merging_redirect_is_relative(live):
     _, port = live
-    status, headers, _ = raw(port, b"GET /api//search?q=x HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+    status, headers, _ = raw(port, b"GET /api//search?q=x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert status == 308 and headers["location"] == "/api/search?q=x"
+    status, _, _ = raw(port, b"GET /api//search?q=x HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+    assert status == 400  # not one of this server's names (test_deploy.py: with a public address, relative too)
 
 
 def test_idle_connections_cannot_starve_healthz(live):
@@ -92,7 +94,7 @@ def test_idle_connections_cannot_starve_healthz(live):
 
         def keep_alive_client() -> None:
             with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive: the server holds it open
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: the server holds it open
                 if sock.recv(4096).startswith(b"HTTP/1.1 200"):
                     answered.append(1)
 

@@ -271,7 +271,7 @@ def test_filters_typed_in_the_query(engine):
         engine.search(request("科创板 year:20x0"))
 
 
-# Highlights and citations -----------------------------------------------------------------
+# Highlights (citations: test_citation.py) -----------------------------------------------------------------
 
 def test_each_term_is_one_mark_and_text_is_escaped(engine):
     hit = engine.search(request("科技创新")).hits[0]
@@ -292,22 +292,6 @@ def test_snippet_is_cut_at_sentence_ends(engine):
     body = plain.strip("…")
     assert len(body) <= 160
     assert plain.startswith("…") or long.text.startswith(body)
-
-
-def test_citation_and_permalink(engine):
-    hit = engine.search(request("其中上海37家")).hits[0].to_json()
-    assert hit["citation"] == (
-        "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, "
-        f"第{engine.paragraph(hit['id']).number}段 (corpus/2020-ch4.txt 第177行)"
-    )
-    assert hit["url"] == "/p/2020-ch4-0177"
-
-
-def test_a_citation_names_the_lines_it_leaves_out(engine):
-    """corpus/2019-ch4.txt 1088–1108 is one paragraph; lines 1092 (科普设施建设进一步完善) and 1094
-    (科普工作取得丰硕成果) are headings the extraction put inside it."""
-    hit = engine.search(request("为市民群众提供又一科普好去处")).hits[0].to_json()
-    assert hit["citation"].endswith("(corpus/2019-ch4.txt 第1088–1108行，略去第1092、1094行)")
 
 
 def test_bad_paging_and_sort_are_errors(engine):

@@ -3,9 +3,9 @@ JSON twin (api.py) returns it, so the two never differ (Datasette's one-source r
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, request, url_for
 
-from report_search.search.citation import citation, gbt7714
+from report_search.search.citation import Citer
 from report_search.search.compare import compare
 from report_search.search.highlight import highlight, typed_needles
 from report_search.search.params import MAX_COLLECTED, BadInput
@@ -17,8 +17,18 @@ from .params import read, url_args
 
 
 def permalink_url(pid: str) -> str:
-    """A paragraph's absolute permalink: what every citation this site gives ends with."""
+    """A paragraph's absolute permalink, what every citation this site gives ends with: under
+    the public address when one is configured, else on the host the request named (one of
+    TRUSTED_HOSTS, or forwarded by the trusted proxy)."""
+    public = current_app.config["PUBLIC_URL"]
+    if public:
+        return public + url_for("pages.paragraph", pid=pid)[len(request.script_root) + 1:]
     return url_for("pages.paragraph", pid=pid, _external=True)
+
+
+def cite() -> Citer:
+    """The citation builder for this request: the engine's corpus, this site's permalinks."""
+    return Citer(engine().corpus.reports, permalink_url)
 
 
 def paragraph_json(pid: str, q: str = "") -> dict | None:
@@ -31,10 +41,8 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
         return None
     before, after = e.neighbours(pid)
     needles = typed_needles(q)
-    data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
+    data = Hit(p, 0.0, highlight(p.text, needles)).to_json(cite())
     data.update(
-        citation=citation(p, absolute := permalink_url(p.id)),
-        citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
         next=after.id if after else None,
         related=[
@@ -49,6 +57,7 @@ def compare_json(request_args) -> dict:
     """`{"query", "filters", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition first."""
     asked = read(request_args)
     editions = compare(engine(), asked)
+    citer = cite()
     return {
         "query": asked.q,
         "filters": {"theme": list(asked.theme), "district": list(asked.district)},
@@ -58,7 +67,7 @@ def compare_json(request_args) -> dict:
                 "title": e.title,
                 "total": e.results.total,
                 "url": url_for("pages.search", **url_args(e.results, page=None, per_page=None)),
-                "hits": [h.to_json() for h in e.results.hits],
+                "hits": [h.to_json(citer) for h in e.results.hits],
             }
             for e in editions
         ],

@@ -34,8 +34,9 @@ _PARAGRAPH_FIELDS = {
     "section_html": {"type": "string", "description": "the section title, likewise"},
     "label_html": {"type": "string", "description": "the district label line (临港), likewise"},
     "score": {"type": "number"},
-    "citation": {"type": "string"},
-    "url": {"type": "string", "description": "permalink path, /p/<id>"},
+    "citation": {"type": "string", "description": "plain Chinese citation, ending with the permalink"},
+    "citation_gbt7714": {"type": "string", "description": "GB/T 7714-2015 [R/OL], with the year of publication and the 引用日期"},
+    "url": {"type": "string", "description": "the absolute permalink, under the public address when the server has one"},
     "source": {
         "type": "object",
         "required": ["file", "line_start", "line_end"],
@@ -203,7 +204,6 @@ def spec() -> dict:
                     "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "related"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
-                        "citation_gbt7714": {"type": "string"},
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
                         "related": {

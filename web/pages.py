@@ -8,7 +8,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.citation import citation, gbt7714
 from report_search.search.highlight import highlight, resolve, typed_needles
 from report_search.search import export as export_formats
 from report_search.search.results import Results
@@ -18,7 +17,7 @@ from report_search.search.params import FACET_NAMES, PER_PAGE_CHOICES, SORTS, Ba
 from report_search.search.request import SearchRequest
 
 from .engines import engine
-from .data import chapter_json, collected, compare_json, paragraph_json, permalink_url
+from .data import chapter_json, cite, collected, compare_json, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -63,7 +62,7 @@ def search():
         export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
         export_cap=params.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
-        cite=lambda p: citation(p, permalink_url(p.id)),
+        cite=cite(),
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
@@ -86,10 +85,10 @@ def collection():
     """The 引用清单: the paragraphs collected in this browser (their ids in the URL, put there by
     the page's script from localStorage), in order, with all their citations at once."""
     hits, unknown = collected(request.args.getlist("id"))
-    ids = [h.paragraph.id for h in hits]
+    ids, citer = [h.paragraph.id for h in hits], cite()
     return render_template(
         "collection.html", hits=hits, unknown=unknown, ids=ids,
-        gbt=[gbt7714(h.paragraph, permalink_url(h.paragraph.id)) for h in hits],
+        cited=[citer(h.paragraph) for h in hits],
         download=lambda fmt: url_for("pages.collection_download", id=ids, format=fmt),
         api_link=url_for("api.citations", id=ids),
     )
@@ -102,7 +101,7 @@ def collection_download():
     if not hits:
         raise BadInput("引用清单是空的：先在结果或段落页上勾选“收入引用清单”，再来下载。")
     body, mimetype, extension = export_formats.write(
-        hits, request.args.get("format", "gbt"), permalink_url)
+        hits, request.args.get("format", "gbt"), cite())
     response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = _attachment(f"引用清单-{date.today().isoformat()}", extension)
     return response
@@ -119,9 +118,7 @@ def compare():
 def export():
     """The whole result set of a search (same parameters as /search) as a download."""
     chosen = export_formats.export(
-        engine(), read(request.args), request.args.get("format", "csv"),
-        permalink_url,
-    )
+        engine(), read(request.args), request.args.get("format", "csv"), cite())
     stem = "-".join(filter(None, ["报告检索", request.args.get("q", "").strip()[:40], date.today().isoformat()]))
     response = Response(chosen.body, content_type=chosen.mimetype)
     response.headers["Content-Disposition"] = _attachment(stem, chosen.extension)
@@ -201,5 +198,6 @@ def _page_window(page: int, pages: int, span: int = 2) -> list[int | None]:
 
 
 def _local_results_link(value: str) -> str:
-    """Only a link to our own results page is followed back (never another site)."""
-    return value if value == "/search" or value.startswith("/search?") else ""
+    """Only a link to our own results page is followed back (never another site), under the
+    path the app is served at (`back` holds request.full_path, which lacks it)."""
+    return request.script_root + value if value == "/search" or value.startswith("/search?") else ""
