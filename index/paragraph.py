@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A record's kind and the word a reader sees for it (the 类型 facet), in the order offered.
+KINDS = {"prose": "正文", "list": "列表", "table": "表格", "figure": "图示", "event": "大事记", "caption": "图注",
+         "heading-only": "标题"}
+
 @dataclass(frozen=True)
 class Paragraph:
-    """One citable passage of a report; `kind` is prose, list, table, event (one dated item of
-    a timeline), caption, figure or heading-only.
+    """One citable passage of a report; `kind` is one of KINDS: prose, list, table, figure, event
+    (one dated item of a timeline), caption or heading-only.
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based
@@ -36,6 +40,7 @@ class Paragraph:
     order: int
     skipped: tuple[int, ...] = ()
     label: str = ""  # the district label line that names it in the report (临港), if any
+    fields: tuple[str, ...] = ()  # technology fields it names (fields.toml: 人工智能, 集成电路 …)
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -53,6 +58,7 @@ class Paragraph:
             "heading": self.heading,
             "themes": list(self.themes),
             "districts": list(self.districts),
+            "fields": list(self.fields),
             "kind": self.kind,
             "label": self.label,
             "path": list(self.path),

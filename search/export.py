@@ -16,7 +16,7 @@ from . import params
 from .params import MAX_PER_PAGE, BadInput
 from .request import SearchRequest
 
-CSV_COLUMNS = ["id", "year", "report", "section", "heading", "themes", "districts", "text", "citation",
+CSV_COLUMNS = ["id", "year", "report", "section", "heading", "themes", "districts", "fields", "kind", "text", "citation",
                "citation_gbt7714", "url", "file", "line_start", "line_end"]
 
 
@@ -53,7 +53,8 @@ def _csv(hits: list[Hit], url: Callable[[str], str]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for hit in hits:
         p = hit.paragraph
-        writer.writerow([p.id, p.year, p.report, p.section, p.heading, "、".join(p.themes), "、".join(p.districts), p.text,
+        writer.writerow([p.id, p.year, p.report, p.section, p.heading, "、".join(p.themes), "、".join(p.districts),
+                         "、".join(p.fields), p.kind, p.text,
                          citation(p, url(p.id)), gbt7714(p, url(p.id)), url(p.id), p.file, p.line_start, p.line_end])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8 Chinese
 

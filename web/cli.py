@@ -71,7 +71,7 @@ def _describe(p: Paragraph) -> str:
     facts = [
         f"{p.id}  {p.year} {p.section or '（导语）'}  第{p.number}段  [{p.kind}]",
         f"  heading: {p.heading or '—'}",
-        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}",
+        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}   fields: {'、'.join(p.fields) or '—'}",
         f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),
     ]
     body = textwrap.fill(p.text, width=60, initial_indent="  ", subsequent_indent="  ")

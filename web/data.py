@@ -8,7 +8,7 @@ from flask import url_for
 from report_search.search.citation import citation, gbt7714
 from report_search.search.compare import compare
 from report_search.search.highlight import highlight, typed_needles
-from report_search.search.params import MAX_COLLECTED
+from report_search.search.params import FACET_NAMES, MAX_COLLECTED
 from report_search.search.results import Hit
 
 from .engines import engine
@@ -51,7 +51,7 @@ def compare_json(request_args) -> dict:
     editions = compare(engine(), asked)
     return {
         "query": asked.q,
-        "filters": {"theme": list(asked.theme), "district": list(asked.district)},
+        "filters": {name: list(asked.selected(name)) for name in FACET_NAMES if name != "year"},
         "years": [
             {
                 "year": e.year,
