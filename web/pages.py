@@ -34,6 +34,7 @@ def home():
         editions=[(year, title, counts["year"].get(year, 0)) for year, title in editions],
         total=e.size,
         themes=list(counts["theme"].items()),
+        definitions=e.corpus.definitions,
         districts=list(counts["district"].items()),
         reports=e.corpus.reports,
     )
