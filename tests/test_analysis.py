@@ -32,6 +32,20 @@ def test_jieba_uses_the_report_dictionary():
     assert [w for w, _, _ in words("，。 ")] == []  # punctuation and spaces are no words
 
 
+def test_the_trie_segments_exactly_as_jieba_does(corpus):
+    """The served tokenizer (its dictionary a trie) cuts every line of the corpus, and a few
+    unknown runs jieba's HMM has to guess, into the same words as jieba's own dict-backed one."""
+    from report_search.index import analysis, lexicon
+
+    served = analysis.tokenizer()
+    assert isinstance(served, lexicon.TrieTokenizer)
+    own = analysis._jieba_own(analysis._userdict())
+    lines = [fold(line) for report in corpus.reports for line in report.lines]
+    lines += ["张江科学城建设", "长三角g60科创走廊", "浦江创新论坛书写新愿景", "骉驫羴犇"]
+    for line in lines:
+        assert list(served.tokenize(line)) == list(own.tokenize(line)), line
+
+
 def test_grams_cover_every_substring():
     folded = fold("科创板上市")
     grams = set(char_grams(folded))
@@ -82,3 +96,21 @@ def test_folding_with_offsets_takes_the_quick_path_only_where_it_is_exact(paragr
     for text in samples:
         folded, offsets = fold_with_offsets(text)
         assert (folded, list(offsets)) == slow(text), text
+
+
+def test_a_damaged_trie_is_made_again(tmp_path, monkeypatch):
+    """The trie lives in the user's cache folder; a file cut short or emptied there is noticed
+    and made again from jieba's own dictionary, never read as a smaller dictionary."""
+    from report_search.index import analysis, lexicon
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    entries = analysis._userdict()
+    first = lexicon.load(b"test", lambda: analysis._jieba_own(entries))
+    trie, counts = lexicon._paths(b"test")
+    assert trie.is_relative_to(tmp_path) and trie.is_file()
+    size = trie.stat().st_size
+    trie.write_bytes(trie.read_bytes()[: size // 2])
+    counts.write_bytes(b"")
+    again = lexicon.load(b"test", lambda: analysis._jieba_own(entries))
+    assert isinstance(again, lexicon.TrieTokenizer) and trie.stat().st_size == size
+    assert list(again.tokenize("张江科学城建设")) == list(first.tokenize("张江科学城建设"))
