@@ -120,3 +120,12 @@ def test_the_cli_and_the_export_filter_alike(run, index_path, client, paragraphs
     assert {r["id"] for r in rows} == expected and all(r["kind"] == "prose" and "生物医药" in r["fields"] for r in rows)
     web = client.get("/export?q=" + quote("研发") + "&field=" + quote("生物医药") + "&kind=prose&format=csv")
     assert {r["id"] for r in csv.DictReader(io.StringIO(web.data.decode("utf-8-sig")))} == expected
+
+
+def test_comparing_editions_keeps_the_new_facets(client):
+    html = client.get("/compare?q=" + quote("人工智能") + "&field=AI&kind=figure").get_data(as_text=True)
+    assert "筛选：人工智能、图示" in html
+    assert "field=" + quote("人工智能") in html and "kind=figure" in html  # the way back keeps them
+    body = client.get("/api/compare?q=" + quote("人工智能") + "&field=AI&kind=" + quote("正文")).get_json()
+    assert body["filters"]["field"] == ["人工智能"] and body["filters"]["kind"] == ["prose"]
+    assert all(h["kind"] == "prose" and "人工智能" in h["fields"] for y in body["years"] for h in y["hits"])

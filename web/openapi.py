@@ -272,6 +272,7 @@ def spec(corpus: Corpus | None = None) -> dict:
                     "properties": {
                         "query": {"type": "string"},
                         "filters": {"type": "object"},
+                        "filter_words": {"type": "array", "items": {"type": "string"}, "description": "the filters as a reader sees them (图示 for kind=figure)"},
                         "years": {
                             "type": "array",
                             "items": {
