@@ -175,7 +175,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty()
     print(f"共 {results.total} 条 · 第 {results.page}/{results.pages} 页 · {results.took_ms:.1f} ms")
     if results.parsed.terms or results.filters != Filters():
-        chosen = [f"{k}: {'、'.join(map(str, v))}" for k, v in results.filters.to_json().items() if v]
+        chosen = [f"{f.name}: {'、'.join(map(f.word, v))}" for f in FACETS if (v := results.filters.selected(f.name))]
         print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
     for note in results.notes:
         print(f"注意：{note}")
