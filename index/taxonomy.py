@@ -50,9 +50,9 @@ def paragraph_themes(corpus: Corpus, year: int, section: str, text: str, heading
     - its section's themes that it cues ([cues] or [keywords]); when it cues none of them, all of
       them, unless it is about something else (it names another theme as above): a paragraph
       that merely sits in a section does not carry the section's theme;
-    - another theme when it names `outside_cues` distinct cue words of it (a word
-      inside a longer one found is not counted again) (each district it
-      names is a cue of `districts_cue`, 承载区);
+    - another theme when it names `outside_cues` distinct cue words of it: a word inside a
+      longer one found is not counted again, and each district it names is a cue of
+      `districts_cue` (承载区);
     - a section theme without cue words (概览: where a paragraph stands, not a topic), always."""
     said = compact(f"{text} {heading}").lower()
     found = [(word, theme) for word, theme in corpus.cue_words if occurs(word, said)]
