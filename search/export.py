@@ -19,7 +19,7 @@ from .request import SearchRequest
 # `year` is the edition, `published` the year of publication as GB/T 7714 writes it ([2021?] an
 # estimate), `accessed` the 引用日期; `skipped` the lines inside line_start..line_end that the text
 # leaves out (space-separated), so an exported passage can be checked against its lines.
-CSV_COLUMNS = ["id", "year", "report", "section", "heading", "kind", "themes", "districts", "text", "citation",
+CSV_COLUMNS = ["id", "year", "report", "section", "heading", "kind", "themes", "districts", "fields", "text", "citation",
                "citation_gbt7714", "url", "file", "line_start", "line_end", "skipped", "publisher", "published", "accessed"]
 
 
@@ -53,7 +53,8 @@ def all_hits(engine: Engine, request: SearchRequest, cap: int) -> tuple[list[Hit
 def csv_row(hit: Hit, cite: Citer) -> list:
     """One CSV row in CSV_COLUMNS' order."""
     p, c = hit.paragraph, cite(hit.paragraph)
-    return [p.id, p.year, p.report, p.section, p.heading, p.kind, "、".join(p.themes), "、".join(p.districts), p.text,
+    return [p.id, p.year, p.report, p.section, p.heading, p.kind, "、".join(p.themes), "、".join(p.districts),
+            "、".join(p.fields), p.text,
             c.plain(), c.gbt7714(), c.url, p.file, p.line_start, p.line_end, " ".join(map(str, p.skipped)),
             c.publisher, c.published, c.accessed.isoformat()]
 

@@ -18,7 +18,7 @@ from report_search.search.request import SearchRequest
 
 def request(text: str, filters: Filters | None = None, **kw) -> SearchRequest:
     f = filters or Filters()
-    return SearchRequest(text, year=f.year, theme=f.theme, district=f.district, **kw)
+    return SearchRequest(text, year=f.year, theme=f.theme, district=f.district, field=f.field, kind=f.kind, **kw)
 
 
 def satisfies(parsed, p) -> bool:
@@ -201,6 +201,10 @@ def test_exclusion(engine):
         ("", Filters(district=("浦东新区", "闵行区")), lambda h: True),
         ("长三角 OR 一带一路", Filters(year=(2019,), theme=("区域协同", "国际合作")), lambda h: h("长三角") or h("一带一路")),
         ("科技金融 -保险", Filters(theme=("科技金融",)), lambda h: h("科技金融") and not h("保险")),
+        ("", Filters(field=("人工智能", "集成电路")), lambda h: True),
+        ("创新", Filters(field=("生物医药",), theme=("产业创新",), kind=("prose", "list")), lambda h: h("创新")),
+        ("科技", Filters(kind=("figure", "heading-only"), year=(2017, 2019)), lambda h: h("科技")),
+        ("", Filters(kind=("prose", "list", "table", "event", "caption")), lambda h: True),
     ],
 )
 def test_facet_counts_equal_a_brute_force_count(scaled, text, filters, contains):
@@ -208,19 +212,18 @@ def test_facet_counts_equal_a_brute_force_count(scaled, text, filters, contains)
     results = engine.search(request(text, filters, expand=False))
     matched = [p for p in paragraphs if contains(lambda needle: has(p, needle))]
 
+    fields = {"year": lambda p: [p.year], "theme": lambda p: p.themes, "district": lambda p: p.districts,
+              "field": lambda p: p.fields, "kind": lambda p: [p.kind]}  # a record's values of each facet
+
     def passes(p, skip) -> bool:
-        return bool(
-            (skip == "year" or not filters.year or p.year in filters.year)
-            and (skip == "theme" or not filters.theme or set(p.themes) & set(filters.theme))
-            and (skip == "district" or not filters.district or set(p.districts) & set(filters.district))
-        )
+        return all(f == skip or not filters.selected(f) or set(values(p)) & set(filters.selected(f)) for f, values in fields.items())
 
     assert results.total == sum(passes(p, None) for p in matched)
-    for facet, field in (("year", "year"), ("theme", "themes"), ("district", "districts")):
+    for facet, values_of in fields.items():
         expected: dict = {}
         for p in matched:
             if passes(p, facet):
-                values = [p.year] if facet == "year" else getattr(p, field)
+                values = values_of(p)
                 for v in values:
                     expected[v] = expected.get(v, 0) + 1
         shown = {row["value"]: row["count"] for row in results.facets[facet] if row["count"]}

@@ -58,7 +58,7 @@ def citations():
 
 @api.get("/api/openapi.json")
 def openapi():
-    return jsonify(spec())
+    return jsonify(spec(engine().corpus))
 
 
 @api.get("/healthz")

@@ -74,7 +74,7 @@ def _describe(p: Paragraph) -> str:
     facts = [
         f"{p.id}  {p.year} {p.section or '（导语）'}  {p.designation}" + (f"  [{p.kind_label}]" if p.number else ""),
         f"  heading: {p.heading or '—'}",
-        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}",
+        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}   fields: {'、'.join(p.fields) or '—'}",
         f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),
     ]
     body = textwrap.fill(p.text, width=60, initial_indent="  ", subsequent_indent="  ")
@@ -180,7 +180,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty()
     print(f"共 {results.total} 条 · 第 {results.page}/{results.pages} 页 · {results.took_ms:.1f} ms")
     if results.parsed.terms or results.filters != Filters():
-        chosen = [f"{k}: {'、'.join(map(str, v))}" for k, v in results.filters.to_json().items() if v]
+        chosen = [f"{f.name}: {'、'.join(map(f.word, v))}" for f in FACETS if (v := results.filters.selected(f.name))]
         print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
     for note in results.notes:
         print(f"注意：{note}")

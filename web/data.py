@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 from report_search.search.citation import Citer
 from report_search.search.compare import compare
 from report_search.search.highlight import highlight, typed_needles
-from report_search.search.params import MAX_COLLECTED, BadInput
+from report_search.search.params import FACET_NAMES, FACETS, MAX_COLLECTED, BadInput
 from report_search.search.request import SearchRequest
 from report_search.search.results import Hit
 
@@ -54,13 +54,16 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
 
 
 def compare_json(request_args) -> dict:
-    """`{"query", "filters", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition first."""
+    """`{"query", "filters", "filter_words", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition
+    first; `filter_words` are the filters as a reader sees them (图示 for kind=figure)."""
     asked = read(request_args)
     editions = compare(engine(), asked)
     citer = cite()
+    chosen = editions[0].results.filters if editions else asked  # as the engine read them: 闵行 → 闵行区, 图示 → figure
     return {
         "query": asked.q,
-        "filters": {"theme": list(asked.theme), "district": list(asked.district)},
+        "filters": {name: list(chosen.selected(name)) for name in FACET_NAMES if name != "year"},
+        "filter_words": [f.word(v) for f in FACETS if f.name != "year" for v in chosen.selected(f.name)],
         "years": [
             {
                 "year": e.year,

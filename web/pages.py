@@ -13,7 +13,7 @@ from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
 from report_search.search import params
-from report_search.search.params import FACET_NAMES, PER_PAGE_CHOICES, SORTS, BadInput
+from report_search.search.params import FACET_NAMES, FACETS, PER_PAGE_CHOICES, SORTS, BadInput
 from report_search.search.request import SearchRequest
 
 from .engines import engine
@@ -33,6 +33,7 @@ def home():
         editions=[(year, title, counts["year"].get(year, 0)) for year, title in editions],
         total=e.size,
         themes=list(counts["theme"].items()),
+        definitions=e.corpus.definitions,
         districts=list(counts["district"].items()),
         reports=e.corpus.reports,
     )
@@ -42,7 +43,7 @@ def home():
 def search():
     e = engine()
     results = e.search(read(request.args))
-    chips = [(facet, value) for facet in FACET_NAMES for value in results.filters.selected(facet)]
+    chips = [(f.name, value, f.word(value)) for f in FACETS for value in results.filters.selected(f.name)]
     kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
         "search.html",
@@ -55,6 +56,9 @@ def search():
         help=_zero_help(results) if not results.total and results.parsed.groups else None,
         sorts=list(SORTS.items()),
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
+        facets=FACETS,
+        facet_names=FACET_NAMES,
+        unfiltered=url_for("pages.search", **url_args(results, page=None, **dict.fromkeys(FACET_NAMES))),
         toggle=lambda facet, value: url_for(
             "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
