@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
@@ -53,6 +54,7 @@ class Report:
     chapter: str  # "第4部分" or "综述"
     chapter_title: str
     publisher: str
+    published: str  # the year as GB/T 7714 cites it: "2021" where the report states it, else "[2021?]"
     sha256: str
     subheadings: str = "before"
     moved: dict[str, str] = field(default_factory=dict)  # section number -> begins_at text
@@ -114,6 +116,18 @@ def _layout(table: object, name: str) -> Layout:
     return replace(DEFAULT_LAYOUT, **values)
 
 
+_PUBLISHED = re.compile(r"\d{4}|\[\d{4}\?\]")
+
+
+def _published(value: object, name: str) -> str:
+    """2021 (stated in the report) or "[2021?]" (GB/T 7714's estimate): nothing else cites."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not (isinstance(text, str) and _PUBLISHED.fullmatch(text)):
+        raise CorpusError(f'manifest.toml: the entry of {name}: published must be the year the report states (2021) '
+                          f'or an estimate in brackets ("[2021?]"), not {value!r}')
+    return text
+
+
 def _report(entry: dict, base: Path, publisher: str) -> Report:
     try:
         name = entry["file"]
@@ -145,6 +159,7 @@ def _report(entry: dict, base: Path, publisher: str) -> Report:
             chapter=entry["chapter"],
             chapter_title=entry["chapter_title"],
             publisher=entry.get("publisher", publisher),
+            published=_published(entry["published"], name),
             sha256=entry["sha256"],
             subheadings=position,
             moved={row["section"]: row["begins_at"] for row in entry.get("moved", [])},
@@ -172,6 +187,15 @@ class District:
 
 
 @dataclass(frozen=True)
+class TechField:
+    """A technology field (领域) and the words the reports write it with (fields.toml)."""
+
+    name: str
+    aliases: tuple[str, ...]  # NFKC, lower case, no spaces: as `taxonomy.occurs` compares them
+    not_in: tuple[str, ...] = ()  # phrases holding an alias that do not name the field (上海海洋大学)
+
+
+@dataclass(frozen=True)
 class Corpus:
     """The manifest plus the theme and district tables, loaded and verified."""
 
@@ -180,10 +204,19 @@ class Corpus:
     themes: tuple[str, ...]
     intro_themes: tuple[str, ...]
     section_themes: dict[tuple[int, str], tuple[str, ...]]  # (year, section key) -> themes
-    keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme)
+    keyword_themes: tuple[tuple[str, str], ...]  # (keyword, theme): naming it carries the theme anywhere
     districts: tuple[District, ...]
-    cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): which of a mixed section's themes
+    cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): what a paragraph is about (taxonomy.paragraph_themes)
+    outside_cues: int = 2  # distinct cue words that carry a theme outside its own sections
+    districts_cue: str = ""  # the theme each district a paragraph names cues (承载区)
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), as written (AI), NFKC
+    definitions: dict[str, str] = field(default_factory=dict)  # theme -> what it covers, one line
+    fields: tuple[TechField, ...] = ()  # the technology fields (fields.toml), in table order
+
+    @property
+    def cue_words(self) -> tuple[tuple[str, str], ...]:
+        """(word, theme): every word that says a paragraph is about a theme, cue or keyword."""
+        return tuple(dict.fromkeys(self.cue_themes + self.keyword_themes))
 
     def fingerprint(self) -> str:
         """A digest of every corpus file and table: the index is stale when it changes."""
@@ -240,17 +273,21 @@ def load_corpus(root: Path | None = None) -> Corpus:
         for row in themes_table.get("section", [])
     }
     keyword_themes = tuple(
-        (nfkc(word), theme)
+        (compact(word).lower(), theme)
         for theme, words in themes_table.get("keywords", {}).items()
         for word in words
         if checked([theme], "[keywords]")
     )
     cue_themes = tuple(
-        (nfkc(word), theme)
+        (compact(word).lower(), theme)
         for theme, words in themes_table.get("cues", {}).items()
         for word in words
         if checked([theme], "[cues]")
     )
+    definitions = {theme: str(line) for theme, line in themes_table.get("definitions", {}).items() if checked([theme], "[definitions]")}
+    undefined = [t for t in themes if t not in definitions]
+    if undefined:
+        raise CorpusError(f"themes.toml: [definitions] has no line for {undefined}: say in one line what each theme covers")
     districts = tuple(
         District(
             name=row["name"],
@@ -267,8 +304,17 @@ def load_corpus(root: Path | None = None) -> Corpus:
         if not (isinstance(forms, list) and len(forms) >= 2 and all(isinstance(f, str) and f.strip() for f in forms)):
             raise CorpusError(f"synonyms.toml: each [[synonym]] needs forms = [two or more words], not {forms!r}")
         synonyms.append(tuple(nfkc(f).strip() for f in forms))
+    fields_file = root / "fields.toml"
+    tech = []
+    for row in (_read_toml(fields_file).get("field", []) if fields_file.is_file() else []):
+        aliases = row.get("aliases")
+        if not (isinstance(row.get("name"), str) and isinstance(aliases, dict) and aliases):
+            raise CorpusError(f"fields.toml: each [[field]] needs name = \"…\" and aliases = {{\"word\" = count, …}}, not {row!r}")
+        tech.append(TechField(row["name"], tuple(compact(a).lower() for a in aliases), tuple(compact(n).lower() for n in row.get("not", []))))
     return Corpus(
         root=root,
+        definitions=definitions,
+        fields=tuple(tech),
         synonyms=tuple(synonyms),
         reports=reports,
         themes=themes,
@@ -276,5 +322,7 @@ def load_corpus(root: Path | None = None) -> Corpus:
         section_themes=section_themes,
         keyword_themes=keyword_themes,
         cue_themes=cue_themes,
+        outside_cues=int(themes_table.get("outside_cues", 2)),
+        districts_cue=checked([themes_table["districts_cue"]], "districts_cue")[0] if "districts_cue" in themes_table else "",
         districts=districts,
     )

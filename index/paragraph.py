@@ -24,8 +24,8 @@ def kind_label(kind: str) -> str:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One citable passage of a report; `kind` is prose, list, table, event (one dated item of
-    a timeline), caption, figure or heading-only.
+    """One citable passage of a report; `kind` is one of KIND_LABELS: prose, list, table, figure, event
+    (one dated item of a timeline), caption or heading-only.
 
     `id` is `<file stem>-<first line, 4 digits>` (e.g. `2020-ch4-0177`): stable for as long as
     the source file is unchanged, and readable as a location. `number` is the passage's 1-based
@@ -56,6 +56,7 @@ class Paragraph:
     order: int
     skipped: tuple[int, ...] = ()
     label: str = ""  # the district label line that names it in the report (临港), if any
+    fields: tuple[str, ...] = ()  # technology fields it names (fields.toml: 人工智能, 集成电路 …)
 
     @property
     def kind_label(self) -> str:
@@ -83,6 +84,7 @@ class Paragraph:
             "heading": self.heading,
             "themes": list(self.themes),
             "districts": list(self.districts),
+            "fields": list(self.fields),
             "kind": self.kind,
             "kind_label": self.kind_label,
             "number": self.number or None,

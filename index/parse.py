@@ -30,7 +30,7 @@ from .corpus import Corpus, Report, load_corpus, section_key
 from .layout import DEFAULT_LAYOUT, Layout
 from .normalize import cjk_gaps, compact, nfkc, no_space_between
 from .paragraph import NUMBERED, Paragraph
-from .taxonomy import districts_named, label_districts, merge, paragraph_themes, section_themes
+from .taxonomy import districts_named, label_districts, merge, paragraph_fields, paragraph_themes, section_themes
 
 _RUNNING_HEADER = re.compile(r"^\s*(第\s*\d+\s*部分\s+\S.*|\d{4}\s*上海科技进步报告)\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
@@ -1000,6 +1000,7 @@ def _finish(draft: _Draft, report: Report, corpus: Corpus) -> Paragraph:
         order=0,
         skipped=tuple(sorted(set(draft.block.skipped))),
         label=draft.label,
+        fields=paragraph_fields(draft.text, corpus),
     )
 
 

@@ -3,7 +3,7 @@
 Every posting the search reads is in this schema: `grams` (characters and character pairs,
 for exact-substring candidates), `words` and `title` (jieba words, for more-like-this, key
 terms and spelling suggestions) and the filter fields year / section / themes / districts /
-kind. The text and the title are stored and verified against, never re-derived.
+fields / kind. The text and the title are stored and verified against, never re-derived.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .normalize import fold
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 class GramCounts(formats.Existence):
@@ -47,6 +47,7 @@ def make_schema() -> fields.Schema:
         number=fields.STORED,
         themes=fields.KEYWORD(stored=True, commas=True),
         districts=fields.KEYWORD(stored=True, commas=True),
+        fields=fields.KEYWORD(stored=True, commas=True),  # technology fields (领域)
         kind=fields.ID(stored=True),
         text=fields.STORED,
         line_start=fields.STORED,
@@ -106,6 +107,7 @@ def document(p: Paragraph) -> dict:
         "number": p.number,
         "themes": ",".join(p.themes),
         "districts": ",".join(p.districts),
+        "fields": ",".join(p.fields),
         "kind": p.kind,
         "text": p.text,
         "line_start": p.line_start,
@@ -136,5 +138,6 @@ def paragraph(stored: dict, reports: dict[str, Report]) -> Paragraph:
         file=report.file,
         themes=tuple(t for t in stored["themes"].split(",") if t),
         districts=tuple(t for t in stored["districts"].split(",") if t),
+        fields=tuple(t for t in stored["fields"].split(",") if t),
         skipped=tuple(stored["skipped"]),
     )

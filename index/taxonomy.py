@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .corpus import Corpus, section_key
 from .layout import DEFAULT_LAYOUT, Layout
-from .normalize import nfkc
+from .normalize import compact, nfkc
 
 
 def districts_named(text: str, corpus: Corpus) -> list[str]:
@@ -15,17 +16,7 @@ def districts_named(text: str, corpus: Corpus) -> list[str]:
     An occurrence inside one of the district's `not` phrases (黄浦 in 黄浦江) does not count.
     """
     norm = nfkc(text)
-    found = []
-    for district in corpus.districts:
-        blocked = [
-            (m.start(), m.end()) for phrase in district.not_in for m in re.finditer(re.escape(phrase), norm)
-        ]
-        for term in district.terms:
-            hits = [m.start() for m in re.finditer(re.escape(term), norm)]
-            if any(not any(s <= h and h + len(term) <= e for s, e in blocked) for h in hits):
-                found.append(district.name)
-                break
-    return found
+    return [d.name for d in corpus.districts if any(occurs(term, norm, d.not_in) for term in d.terms)]
 
 
 def label_districts(line: str, corpus: Corpus, areas: bool = True, layout: Layout = DEFAULT_LAYOUT) -> list[str] | None:
@@ -54,20 +45,45 @@ def section_themes(corpus: Corpus, year: int, section: str) -> tuple[str, ...] |
 
 
 def paragraph_themes(corpus: Corpus, year: int, section: str, text: str, heading: str = "") -> tuple[str, ...]:
-    """The section's themes as they apply to one paragraph: where the section carries several,
-    those its text or sub-heading cue ([cues] in themes.toml), else all of them; then the
-    keyword themes of its text."""
-    themes = section_themes(corpus, year, section) or ()
-    if len(themes) > 1:
-        said = nfkc(f"{text} {heading}")
-        cued = tuple(t for t in themes if any(word in said for word, theme in corpus.cue_themes if theme == t))
-        themes = cued or themes
-    return merge(themes, keyword_themes(text, corpus), order=corpus.themes)
+    """The themes a paragraph is about (themes.toml), read from its text and sub-heading:
+    - every theme one of whose [keywords] it names, wherever it stands;
+    - its section's themes that it cues ([cues] or [keywords]); when it cues none of them, all of
+      them, unless it is about something else (it names another theme as above): a paragraph
+      that merely sits in a section does not carry the section's theme;
+    - another theme when it names `outside_cues` distinct cue words of it: a word inside a
+      longer one found is not counted again, and each district it names is a cue of
+      `districts_cue` (承载区);
+    - a section theme without cue words (概览: where a paragraph stands, not a topic), always."""
+    said = compact(f"{text} {heading}").lower()
+    found = [(word, theme) for word, theme in corpus.cue_words if occurs(word, said)]
+    # a word inside a longer one found for the same theme (产业 in 产业链) is not a cue of its own
+    cued = Counter(t for w, t in found if not any(t == u and w != v and w in v for v, u in found))
+    if corpus.districts_cue:
+        cued[corpus.districts_cue] += len(districts_named(f"{text} {heading}", corpus))
+    home = section_themes(corpus, year, section) or ()
+    topics = {theme for _, theme in corpus.cue_words} | {corpus.districts_cue}
+    places = [t for t in home if t not in topics]
+    named = {theme for word, theme in corpus.keyword_themes if occurs(word, said)}
+    elsewhere = (named | {t for t, n in cued.items() if n >= corpus.outside_cues}) - set(home)
+    kept = [t for t in home if t in topics and cued[t]] or ([] if elsewhere else [t for t in home if t in topics])
+    return merge(places, kept, named, elsewhere, order=corpus.themes)
 
 
-def keyword_themes(text: str, corpus: Corpus) -> list[str]:
-    norm = nfkc(text)
-    return [theme for word, theme in corpus.keyword_themes if word in norm]
+def paragraph_fields(text: str, corpus: Corpus) -> tuple[str, ...]:
+    """The technology fields (fields.toml) the text names by one of their aliases, in table order."""
+    said = compact(text).lower()
+    return tuple(f.name for f in corpus.fields if any(occurs(a, said, f.not_in) for a in f.aliases))
+
+
+def occurs(term: str, text: str, blocked: tuple[str, ...] = ()) -> bool:
+    """Whether `term` occurs in `text` (both normalised alike) outside every `blocked` phrase
+    (黄浦 in 黄浦江); an ASCII term (AI, 5G) only as a word of its own, never inside another
+    (email, 15G)."""
+    pattern = re.escape(term)
+    if term.isascii():
+        pattern = rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"
+    spans = [(m.start(), m.end()) for phrase in blocked for m in re.finditer(re.escape(phrase), text)]
+    return any(not any(s <= m.start() and m.end() <= e for s, e in spans) for m in re.finditer(pattern, text, re.I))
 
 
 def merge(*groups: list[str] | tuple[str, ...], order: tuple[str, ...] = ()) -> tuple[str, ...]:

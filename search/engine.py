@@ -4,7 +4,7 @@ Chinese needs them.
 How a query runs:
 1. query.py parses what was typed and turns it into a Whoosh query tree (`tree`): `Exact`
    leaves (exact strings over text + title, exact.py) under Whoosh's And / Or / AndNot;
-2. the filters (year, theme, district, section) are Whoosh Term queries on their fields;
+2. the filters (year, theme, district, field, kind, section) are Whoosh Term queries on their fields;
 3. one shared Whoosh searcher (store.py) runs the tree with our collector (collect.py): the
    matches in one go, facet counts from every match (each facet ignoring its own selection),
    the allowed ones ranked by BM25F (ranking.py), text matches first;
@@ -28,13 +28,13 @@ from whoosh import query as wq
 from report_search.index.build import build, default_location, ensure, read_meta, run_hint, verify
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.errors import IndexDamaged, IndexFault
-from report_search.index.paragraph import Paragraph
+from report_search.index.paragraph import KIND_LABELS, Paragraph
 
 from . import facets, suggest
 from .collect import FacetedTopCollector
 from .exact import docset
 from .highlight import Needles, render, snippet, spans
-from .params import RELATED
+from .params import FACET_NAMES, FACETS, RELATED
 from .query import Query, load_models, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
@@ -61,7 +61,10 @@ class Engine:
             "year": sorted(set(self.searcher.years.tolist()), reverse=True),
             "theme": list(self.corpus.themes),
             "district": [d.name for d in self.corpus.districts],
+            "field": [f.name for f in self.corpus.fields],
+            "kind": list(KIND_LABELS),
         }
+        self.facet_help = {"theme": self.corpus.definitions}
         self.facets = facets.FacetIndex(self.searcher, self.facet_order)
         with self.searcher.lock:
             self.sections, self.section_choices = section_filters(list(self.searcher.reader().field_terms("section")))
@@ -99,7 +102,7 @@ class Engine:
             per_page=per_page,
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
-            facets=facets.facet_json(counts, chosen, self.facet_order),
+            facets=facets.facet_json(counts, chosen, self.facet_order, self.facet_help),
             suggestions=suggest.suggestions(self, request, query, total) if suggestions and total <= FEW and query.clauses else [],
             matched=passing,
         )
@@ -115,7 +118,7 @@ class Engine:
         the section: filters and the documents they allow."""
         query = request.parsed(self.corpus.synonyms if request.expand else ())
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items() if k != "section"})
-        asked = facets.resolve(self.corpus, request.year, request.theme, request.district)
+        asked = facets.resolve(self.corpus, **{name: request.selected(name) for name in FACET_NAMES})
         chosen, notes = self._known(facets.merge(asked, typed))
         sections, section_notes = self._sections(query.filters.get("section", ()))
         allowed = self.searcher.allowed(wq.Or([self.sections[s] for s in sections]) if sections else wq.Every())
@@ -144,17 +147,21 @@ class Engine:
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped
         (a typo must not silently empty the results, nor blow up the page's links)."""
-        years = self.facet_order["year"]
-        notes = [f"语料中没有 {y} 年的报告，已忽略此年份（可选：{'、'.join(map(str, sorted(years)))}）" for y in chosen.year if y not in years]
-        notes += [f"未知的主题：{t}，已忽略（可选：{'、'.join(self.corpus.themes)}）" for t in chosen.theme if t not in self.corpus.themes]
-        names = self.facet_order["district"]
-        notes += [f"未知的区：{d}，已忽略（可用全称或简称，如 闵行区 / 闵行）" for d in chosen.district if d not in names]
-        known = facets.Filters(
-            tuple(y for y in chosen.year if y in years),
-            tuple(t for t in chosen.theme if t in self.corpus.themes),
-            tuple(d for d in chosen.district if d in names),
-        )
-        return known, notes
+        notes: list[str] = []
+        kept: dict[str, tuple] = {}
+        for facet in FACETS:
+            known = self.facet_order[facet.name]
+            kept[facet.name] = tuple(v for v in chosen.selected(facet.name) if v in known)
+            for v in chosen.selected(facet.name):
+                if v in known:
+                    continue
+                if facet.name == "year":
+                    notes.append(f"语料中没有 {v} 年的报告，已忽略此年份（可选：{'、'.join(map(str, sorted(known)))}）")
+                elif facet.name == "district":
+                    notes.append(f"未知的区：{v}，已忽略（可用全称或简称，如 闵行区 / 闵行）")
+                else:
+                    notes.append(f"未知的{facet.label}：{v}，已忽略（可选：{'、'.join(map(facet.word, known))}）")
+        return facets.Filters(**kept), notes
 
     def _sections(self, typed: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
         """The section: filters the records carry (4.4, a title, 导语), and a note for each they do not."""

@@ -10,14 +10,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .citation import bibtex, citation, gbt7714, ris
+from .citation import Citer
 from .engine import Engine, Hit
 from . import params
 from .params import MAX_PER_PAGE, BadInput
 from .request import SearchRequest
 
-CSV_COLUMNS = ["id", "year", "report", "section", "heading", "themes", "districts", "text", "citation",
-               "citation_gbt7714", "url", "file", "line_start", "line_end"]
+# `year` is the edition, `published` the year of publication as GB/T 7714 writes it ([2021?] an
+# estimate), `accessed` the 引用日期; `skipped` the lines inside line_start..line_end that the text
+# leaves out (space-separated), so an exported passage can be checked against its lines.
+CSV_COLUMNS = ["id", "year", "report", "section", "heading", "kind", "themes", "districts", "fields", "text", "citation",
+               "citation_gbt7714", "url", "file", "line_start", "line_end", "skipped", "publisher", "published", "accessed"]
 
 
 @dataclass(frozen=True)
@@ -48,48 +51,53 @@ def all_hits(engine: Engine, request: SearchRequest, cap: int) -> tuple[list[Hit
     return hits[:cap], total, notes
 
 
-def _csv(hits: list[Hit], url: Callable[[str], str]) -> bytes:
+def csv_row(hit: Hit, cite: Citer) -> list:
+    """One CSV row in CSV_COLUMNS' order."""
+    p, c = hit.paragraph, cite(hit.paragraph)
+    return [p.id, p.year, p.report, p.section, p.heading, p.kind, "、".join(p.themes), "、".join(p.districts),
+            "、".join(p.fields), p.text,
+            c.plain(), c.gbt7714(), c.url, p.file, p.line_start, p.line_end, " ".join(map(str, p.skipped)),
+            c.publisher, c.published, c.accessed.isoformat()]
+
+
+def _csv(hits: list[Hit], cite: Citer) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for hit in hits:
-        p = hit.paragraph
-        writer.writerow([p.id, p.year, p.report, p.section, p.heading, "、".join(p.themes), "、".join(p.districts), p.text,
-                         citation(p, url(p.id)), gbt7714(p, url(p.id)), url(p.id), p.file, p.line_start, p.line_end])
+    writer.writerows(csv_row(hit, cite) for hit in hits)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs then read UTF-8 Chinese
 
 
-def _jsonl(hits: list[Hit], url: Callable[[str], str]) -> bytes:
-    lines = [json.dumps({**hit.to_json(), "url": url(hit.paragraph.id), "citation": citation(hit.paragraph, url(hit.paragraph.id)),
-                         "citation_gbt7714": gbt7714(hit.paragraph, url(hit.paragraph.id))}, ensure_ascii=False) for hit in hits]
+def _jsonl(hits: list[Hit], cite: Citer) -> bytes:
+    lines = [json.dumps(hit.to_json(cite), ensure_ascii=False) for hit in hits]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-FORMATS: dict[str, tuple[str, str, Callable[[list[Hit], Callable[[str], str]], bytes]]] = {
+FORMATS: dict[str, tuple[str, str, Callable[[list[Hit], Citer], bytes]]] = {
     "csv": ("text/csv; charset=utf-8", "csv", _csv),
     "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl", _jsonl),
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib",
-               lambda hits, url: "\n".join(bibtex(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
+               lambda hits, cite: "\n".join(cite(h.paragraph).bibtex() for h in hits).encode("utf-8")),
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris",
-            lambda hits, url: "".join(ris(h.paragraph, url(h.paragraph.id)) for h in hits).encode("utf-8")),
+            lambda hits, cite: "".join(cite(h.paragraph).ris() for h in hits).encode("utf-8")),
     "gbt": ("text/plain; charset=utf-8", "txt",
-            lambda hits, url: "".join(f"[{i}] {gbt7714(h.paragraph, url(h.paragraph.id))}\n" for i, h in enumerate(hits, 1)).encode("utf-8")),
+            lambda hits, cite: "".join(f"[{i}] {cite(h.paragraph).gbt7714()}\n" for i, h in enumerate(hits, 1)).encode("utf-8")),
 }
 
 
-def write(hits: list[Hit], fmt: str, url: Callable[[str], str]) -> tuple[bytes, str, str]:
-    """(body, mimetype, file extension) of these hits in `fmt`."""
+def write(hits: list[Hit], fmt: str, cite: Citer) -> tuple[bytes, str, str]:
+    """(body, mimetype, file extension) of these hits in `fmt`, each cited by `cite`."""
     if fmt not in FORMATS:
         raise BadInput(f"导出格式（format）应为 {' / '.join(FORMATS)} 之一，而不是 {fmt!r}。")
     mimetype, extension, writer = FORMATS[fmt]
-    return writer(hits, url), mimetype, extension
+    return writer(hits, cite), mimetype, extension
 
 
-def export(engine: Engine, request: SearchRequest, fmt: str, url: Callable[[str], str], cap: int | None = None) -> Export:
-    """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT); `url(id)` makes a
-    paragraph's permalink (absolute on the web)."""
-    write(hits=[], fmt=fmt, url=url)  # an unknown format is refused before any search runs
+def export(engine: Engine, request: SearchRequest, fmt: str, cite: Citer, cap: int | None = None) -> Export:
+    """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT), cited by `cite` (whose
+    permalinks are absolute on the web)."""
+    write(hits=[], fmt=fmt, cite=cite)  # an unknown format is refused before any search runs
     hits, total, notes = all_hits(engine, request, params.MAX_EXPORT if cap is None else cap)
-    body, mimetype, extension = write(hits, fmt, url)
+    body, mimetype, extension = write(hits, fmt, cite)
     return Export(body, mimetype, extension, len(hits), total, notes)
 

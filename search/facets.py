@@ -1,4 +1,4 @@
-"""Facets: the year / theme / district filters a search is narrowed by, and their counts.
+"""Facets: the year / theme / district / field / kind filters a search is narrowed by, and their counts.
 
 Several values of one facet are ORed, different facets ANDed. The counts shown for a facet
 ignore that facet's own selection, so a user sees the alternatives (as on the best shop sites).
@@ -7,13 +7,14 @@ ignore that facet's own selection, so a user sees the alternatives (as on the be
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from whoosh import query as wq
 
 from report_search.index.corpus import Corpus
-from report_search.index.normalize import nfkc
+from report_search.index.normalize import compact, nfkc
+from report_search.index.paragraph import KIND_LABELS
 
 from . import params
 from .params import FACET_NAMES, FACETS
@@ -24,9 +25,13 @@ FIELDS = {f.name: f.field for f in FACETS}  # facet -> Whoosh field
 
 @dataclass(frozen=True)
 class Filters:
+    """The chosen values of each facet of FACETS (one attribute each, named as the facet)."""
+
     year: tuple[int, ...] = ()
     theme: tuple[str, ...] = ()
     district: tuple[str, ...] = ()  # full names (闵行区); unknown names are kept and match nothing
+    field: tuple[str, ...] = ()  # technology fields by name (人工智能)
+    kind: tuple[str, ...] = ()  # record kinds as stored (figure)
 
     def selected(self, facet: str) -> tuple:
         return getattr(self, facet)
@@ -37,20 +42,21 @@ class Filters:
         return wq.Or([wq.Term(FIELDS[facet], v) for v in chosen]) if chosen else wq.Every()
 
     def to_json(self) -> dict:
-        return {"year": list(self.year), "theme": list(self.theme), "district": list(self.district)}
+        return {name: list(self.selected(name)) for name in FACET_NAMES}
 
 
-def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = ()) -> Filters:
+def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = (),
+            field: Iterable[str] = (), kind: Iterable[str] = ()) -> Filters:
     """Filters from user input, folded as a query is (compatibility forms, traditional
-    characters: 閔行 = 闵行): years as integers, districts by full or short name or area."""
-    years = list(dict.fromkeys(map(params.year, year)))
-    districts: list[str] = []
-    for value in district:
-        name = resolve_district(corpus, value)
-        if name not in districts:
-            districts.append(name)
-    themes = [folded for t in theme if (folded := _folded(t))]
-    return Filters(tuple(years), tuple(dict.fromkeys(themes)), tuple(districts))
+    characters: 閔行 = 闵行): years as integers, districts by full or short name or area,
+    fields by name or alias (芯片 → 集成电路), kinds by value or word (图示 → figure)."""
+    years = tuple(dict.fromkeys(map(params.year, year)))
+
+    def values(given: Iterable[str], name: Callable[[str], str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name(folded) for v in given if (folded := _folded(v))))
+
+    return Filters(years, values(theme, str), values(district, lambda v: resolve_district(corpus, v)),
+                   values(field, lambda v: resolve_field(corpus, v)), values(kind, resolve_kind))
 
 
 def _folded(value: str) -> str:
@@ -66,13 +72,24 @@ def resolve_district(corpus: Corpus, value: str) -> str:
     return key
 
 
+def resolve_field(corpus: Corpus, value: str) -> str:
+    """人工智能 / AI / 芯片 → the field's name; anything else is returned as typed."""
+    key = compact(value).lower()
+    for f in corpus.fields:
+        if key == compact(f.name).lower() or key in f.aliases:
+            return f.name
+    return value
+
+
+def resolve_kind(value: str) -> str:
+    """图示 / figure → figure; anything else is returned as typed."""
+    words = {word: kind for kind, word in KIND_LABELS.items()}
+    return words.get(value, value.lower() if value.lower() in KIND_LABELS else value)
+
+
 def merge(a: Filters, b: Filters) -> Filters:
     """Union of two selections (the URL's and the query text's `year:` …)."""
-    return Filters(
-        tuple(dict.fromkeys(a.year + b.year)),
-        tuple(dict.fromkeys(a.theme + b.theme)),
-        tuple(dict.fromkeys(a.district + b.district)),
-    )
+    return Filters(**{name: tuple(dict.fromkeys(a.selected(name) + b.selected(name))) for name in FACET_NAMES})
 
 
 class FacetIndex:
@@ -97,7 +114,7 @@ class FacetIndex:
                 if other != facet:
                     base &= chosen[other]
             counts[facet] = Counter({v: n for v, m in self.masks[facet].items() if (n := (base & m).bit_count())})
-        return matched & allowed & chosen["year"] & chosen["theme"] & chosen["district"], counts
+        return self.passing(filters, matched & allowed), counts
 
     def passing(self, filters: Filters, allowed: int) -> int:
         """The documents every filter allows, whatever the query."""
@@ -112,13 +129,18 @@ class FacetIndex:
         return self.searcher.cached(("facets", filters), lambda: {f: self.searcher.allowed(filters.query(f)) for f in FACET_NAMES})
 
 
-def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence]) -> dict:
-    """`{"year": [{"value", "count", "selected"}], …}`: every known value with its count
-    (selected values always listed, even at 0), in the corpus's own order for each facet."""
+def facet_json(counts: dict[str, Counter], filters: Filters, order: dict[str, Sequence], helps: dict[str, dict] | None = None) -> dict:
+    """`{"year": [{"value", "label", "count", "selected"}], …}`: every known value with its count
+    (selected values always listed, even at 0), in the corpus's own order for each facet; `label`
+    is the value as a reader sees it (图示 for figure), `help` what it means where `helps` says
+    (a theme's definition)."""
     out = {}
     for facet in FACET_NAMES:
         chosen = filters.selected(facet)
         values = [v for v in order[facet] if counts[facet].get(v) or v in chosen]
         values += [v for v in chosen if v not in values]
-        out[facet] = [{"value": v, "count": counts[facet].get(v, 0), "selected": v in chosen} for v in values]
+        words = FACETS[FACET_NAMES.index(facet)]
+        told = (helps or {}).get(facet, {})
+        out[facet] = [{"value": v, "label": words.word(v), "count": counts[facet].get(v, 0), "selected": v in chosen}
+                      | ({"help": told[v]} if v in told else {}) for v in values]
     return out

@@ -8,7 +8,9 @@ these limits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from report_search.index.paragraph import KIND_LABELS
 
 
 class BadInput(Exception):
@@ -28,12 +30,21 @@ class Facet:
     field: str  # the Whoosh field holding the values
     description: str  # for the API description and the CLI's help
     typed: tuple[str, ...] = ()  # other prefixes a user may type in the query (年份:)
+    words: dict[str, str] | None = field(default=None, compare=False)  # value -> the word a reader sees, where the value is no word (figure → 图示)
+
+    def word(self, value) -> str:
+        """A value as a reader sees it."""
+        return (self.words or {}).get(value, str(value))
 
 
 FACETS = (
     Facet("year", "年份", "year", "Edition year, e.g. 2020.", ("年份",)),
     Facet("theme", "主题", "themes", "Theme, e.g. 科技金融.", ("主题",)),
     Facet("district", "区", "districts", "District, full or short name (闵行区 / 闵行) or an area in it (零号湾).", ("区",)),
+    Facet("field", "领域", "fields", "Technology field (corpus/fields.toml), by name or an alias the reports use: 人工智能, "
+          "集成电路 (or 芯片), 生物医药, 数字经济 (or 区块链, 5G) ….", ("领域",)),
+    Facet("kind", "类型", "kind", "Kind of record: " + ", ".join(f"{k} ({w})" for k, w in KIND_LABELS.items())
+          + "; the Chinese word works too.", ("类型",), KIND_LABELS),
 )
 FACET_NAMES = tuple(f.name for f in FACETS)
 

@@ -41,12 +41,18 @@ class SearchRequest:
     year: tuple[int, ...] = ()
     theme: tuple[str, ...] = ()
     district: tuple[str, ...] = ()  # full or short names, or an area (零号湾): the engine resolves them
+    field: tuple[str, ...] = ()  # technology fields, by name or alias (芯片): the engine resolves them
+    kind: tuple[str, ...] = ()  # record kinds, as stored (figure) or in words (图示)
     sort: str = DEFAULT_SORT
     page: int = 1
     per_page: int = PER_PAGE
     notes: tuple[str, ...] = ()  # how the values were read (capped), shown with the results
     within: tuple[str, ...] = ()  # 结果中检索: terms added to q, each its own removable chip
     expand: bool = True  # also look for the synonyms of a term (synonyms.toml); expand=0 turns it off
+
+    def selected(self, facet: str) -> tuple:
+        """The values asked for one facet of FACETS."""
+        return getattr(self, facet)
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -68,6 +74,8 @@ class SearchRequest:
         year: Iterable[str] = (),
         theme: Iterable[str] = (),
         district: Iterable[str] = (),
+        field: Iterable[str] = (),
+        kind: Iterable[str] = (),
         sort: str = "",
         page: str = "",
         per_page: str = "",
@@ -78,7 +86,7 @@ class SearchRequest:
         once; past MAX_VALUES per facet the rest are dropped, with a note."""
         notes: list[str] = []
         chosen = {}
-        given = {"year": year, "theme": theme, "district": district}
+        given = {"year": year, "theme": theme, "district": district, "field": field, "kind": kind}
         for facet in FACETS:
             values = (decoded(v, facet.name, notes).strip() for v in given[facet.name])
             distinct = list(dict.fromkeys(v for v in values if v))
@@ -92,6 +100,8 @@ class SearchRequest:
             year=tuple(dict.fromkeys(map(params.year, chosen["year"]))),
             theme=tuple(chosen["theme"]),
             district=tuple(chosen["district"]),
+            field=tuple(chosen["field"]),
+            kind=tuple(chosen["kind"]),
             sort=sort.strip() or DEFAULT_SORT,
             page=whole(page, "页码", "page", 1),
             per_page=whole(per_page, "每页条数", "per_page", PER_PAGE),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from report_search.index.paragraph import Paragraph
 
 from . import facets
-from .citation import citation, permalink
+from .citation import Citer
 from .query import Query
 
 
@@ -21,7 +21,8 @@ class Hit:
     section_html: str = ""  # the same for the section title
     label_html: str = ""  # and for the district label line (临港)
 
-    def to_json(self) -> dict:
+    def to_json(self, cite: Citer) -> dict:
+        """The record, its marks and its citation (`url`, `citation`, `citation_gbt7714`)."""
         p = self.paragraph
         data = p.to_json()
         source = data.pop("source")
@@ -31,8 +32,7 @@ class Hit:
             section_html=self.section_html,
             label_html=self.label_html,
             score=round(self.score, 4),
-            citation=citation(p),
-            url=permalink(p),
+            **cite(p).to_json(),
             source=source,
         )
         return data
@@ -61,7 +61,7 @@ class Results:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
-    def to_json(self) -> dict:
+    def to_json(self, cite: Citer) -> dict:
         return {
             "query": self.query,
             "within": list(self.within),
@@ -77,6 +77,6 @@ class Results:
             "sections": list(self.sections),
             "suggestions": self.suggestions,
             "sort": self.sort,
-            "hits": [h.to_json() for h in self.hits],
+            "hits": [h.to_json(cite) for h in self.hits],
             "facets": self.facets,
         }

@@ -14,6 +14,6 @@ def add_report(folder: Path, text: str, chapter_title: str, layout: str = "", fi
     with (folder / "manifest.toml").open("a", encoding="utf-8") as fh:
         fh.write(
             f'\n[[report]]\nfile = "{file}"\nyear = {year}\ntitle = "{year}上海科技进步报告"\n'
-            f'chapter = "第4部分"\nchapter_title = "{chapter_title}"\nsha256 = "{digest}"\n'
+            f'chapter = "第4部分"\nchapter_title = "{chapter_title}"\npublished = "[{year + 1}?]"\nsha256 = "{digest}"\n'
             + (f"\n  [report.layout]\n  {layout}\n" if layout else "")
         )

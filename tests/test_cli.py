@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "kind_label", "number", "label", "path", "text", "source"]
+FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "fields", "kind", "kind_label", "number", "label", "path", "text", "source"]
 
 
 def test_paragraphs_json_lines_have_the_api_fields(run):
@@ -72,7 +72,7 @@ def test_query_json_is_the_api_shape(run, built_index):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"query", "filters", "total", "page", "per_page", "pages", "took_ms", "terms", "hits", "facets"}
-    assert data["filters"] == {"year": [2020], "theme": ["科技金融"], "district": []}
+    assert data["filters"] == {"year": [2020], "theme": ["科技金融"], "district": [], "field": [], "kind": []}
     assert data["hits"][0]["snippet_html"].startswith("<mark>科创板</mark>")
     assert "上海37家" in data["hits"][0]["text"]
     assert [row["value"] for row in data["facets"]["year"] if row["selected"]] == [2020]

@@ -18,7 +18,7 @@ from report_search.search.request import SearchRequest
 
 def request(text: str, filters: Filters | None = None, **kw) -> SearchRequest:
     f = filters or Filters()
-    return SearchRequest(text, year=f.year, theme=f.theme, district=f.district, **kw)
+    return SearchRequest(text, year=f.year, theme=f.theme, district=f.district, field=f.field, kind=f.kind, **kw)
 
 
 def satisfies(parsed, p) -> bool:
@@ -201,6 +201,10 @@ def test_exclusion(engine):
         ("", Filters(district=("浦东新区", "闵行区")), lambda h: True),
         ("长三角 OR 一带一路", Filters(year=(2019,), theme=("区域协同", "国际合作")), lambda h: h("长三角") or h("一带一路")),
         ("科技金融 -保险", Filters(theme=("科技金融",)), lambda h: h("科技金融") and not h("保险")),
+        ("", Filters(field=("人工智能", "集成电路")), lambda h: True),
+        ("创新", Filters(field=("生物医药",), theme=("产业创新",), kind=("prose", "list")), lambda h: h("创新")),
+        ("科技", Filters(kind=("figure", "heading-only"), year=(2017, 2019)), lambda h: h("科技")),
+        ("", Filters(kind=("prose", "list", "table", "event", "caption")), lambda h: True),
     ],
 )
 def test_facet_counts_equal_a_brute_force_count(scaled, text, filters, contains):
@@ -208,19 +212,18 @@ def test_facet_counts_equal_a_brute_force_count(scaled, text, filters, contains)
     results = engine.search(request(text, filters, expand=False))
     matched = [p for p in paragraphs if contains(lambda needle: has(p, needle))]
 
+    fields = {"year": lambda p: [p.year], "theme": lambda p: p.themes, "district": lambda p: p.districts,
+              "field": lambda p: p.fields, "kind": lambda p: [p.kind]}  # a record's values of each facet
+
     def passes(p, skip) -> bool:
-        return bool(
-            (skip == "year" or not filters.year or p.year in filters.year)
-            and (skip == "theme" or not filters.theme or set(p.themes) & set(filters.theme))
-            and (skip == "district" or not filters.district or set(p.districts) & set(filters.district))
-        )
+        return all(f == skip or not filters.selected(f) or set(values(p)) & set(filters.selected(f)) for f, values in fields.items())
 
     assert results.total == sum(passes(p, None) for p in matched)
-    for facet, field in (("year", "year"), ("theme", "themes"), ("district", "districts")):
+    for facet, values_of in fields.items():
         expected: dict = {}
         for p in matched:
             if passes(p, facet):
-                values = [p.year] if facet == "year" else getattr(p, field)
+                values = values_of(p)
                 for v in values:
                     expected[v] = expected.get(v, 0) + 1
         shown = {row["value"]: row["count"] for row in results.facets[facet] if row["count"]}
@@ -271,7 +274,7 @@ def test_filters_typed_in_the_query(engine):
         engine.search(request("科创板 year:20x0"))
 
 
-# Highlights and citations -----------------------------------------------------------------
+# Highlights (citations: test_citation.py) -----------------------------------------------------------------
 
 def test_each_term_is_one_mark_and_text_is_escaped(engine):
     hit = engine.search(request("科技创新")).hits[0]
@@ -292,22 +295,6 @@ def test_snippet_is_cut_at_sentence_ends(engine):
     body = plain.strip("…")
     assert len(body) <= 160
     assert plain.startswith("…") or long.text.startswith(body)
-
-
-def test_citation_and_permalink(engine):
-    hit = engine.search(request("其中上海37家")).hits[0].to_json()
-    assert hit["citation"] == (
-        "上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, "
-        f"第{engine.paragraph(hit['id']).number}段 (corpus/2020-ch4.txt 第177行)"
-    )
-    assert hit["url"] == "/p/2020-ch4-0177"
-
-
-def test_a_citation_names_the_lines_it_leaves_out(engine):
-    """corpus/2019-ch4.txt 1088–1108 is one paragraph; lines 1092 (科普设施建设进一步完善) and 1094
-    (科普工作取得丰硕成果) are headings the extraction put inside it."""
-    hit = engine.search(request("为市民群众提供又一科普好去处")).hits[0].to_json()
-    assert hit["citation"].endswith("(corpus/2019-ch4.txt 第1088–1108行，略去第1092、1094行)")
 
 
 def test_bad_paging_and_sort_are_errors(engine):

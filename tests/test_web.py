@@ -76,7 +76,7 @@ def test_paragraph_page(client):
     assert "青浦区" in html and "4.1 建设各具特色的科技创新中心承载区" in html
     assert 'class="line cited"><span class="no">55</span>' in html and 'class="line cited"><span class="no">57</span>' in html
     assert "上海市科学技术委员会.《2019上海科技进步报告》第4部分 4.1 建设各具特色的科技创新中心承载区" in html
-    assert "[R/OL]. 上海: 上海市科学技术委员会." in html and "http://localhost/p/2019-ch4-0055" in html  # citations carry the permalink
+    assert "[R/OL]. 上海: 上海市科学技术委员会, [2020?]:" in html and "http://localhost/p/2019-ch4-0055" in html  # citations carry the permalink
     assert 'data-copy="cite-plain"' in html and 'rel="prev"' in html and 'rel="next"' in html
     assert 'href="/search?q=智慧青浦">← 返回结果' in html
 
@@ -145,7 +145,7 @@ def test_api_search_contract(client):
     assert all({"闵行区", "浦东新区"} & set(h["districts"]) for h in body["hits"])
     hit = body["hits"][0]
     assert isinstance(hit["year"], int) and hit["source"]["file"].startswith("corpus/")
-    assert hit["url"] == f"/p/{hit['id']}"
+    assert hit["url"] == f"http://localhost/p/{hit['id']}"  # the permalink, absolute as in the citations
     selected = [row["value"] for row in body["facets"]["district"] if row["selected"]]
     assert selected == ["闵行区", "浦东新区"]
 
@@ -160,9 +160,10 @@ def test_facets_and_across_ored_within(client):
 
 def test_unknown_filter_values_are_dropped_and_said(client):
     plain = client.get("/api/search?q=科技").get_json()["total"]
-    body = client.get("/api/search?q=科技&theme=不存在&district=火星&year=2018").get_json()
-    assert body["total"] == plain and body["filters"] == {"year": [], "theme": [], "district": []}
+    body = client.get("/api/search?q=科技&theme=不存在&district=火星&year=2018&field=炼金术&kind=poem").get_json()
+    assert body["total"] == plain and body["filters"] == {"year": [], "theme": [], "district": [], "field": [], "kind": []}
     assert any("未知的区：火星" in n for n in body["notes"]) and any("未知的主题：不存在" in n for n in body["notes"])
+    assert any("未知的领域：炼金术" in n for n in body["notes"]) and any("未知的类型：poem，已忽略（可选：正文、" in n for n in body["notes"])
     assert any("语料中没有 2018 年的报告" in n for n in body["notes"])
     assert "未知的区：火星" in client.get("/search?q=科技&district=火星").get_data(as_text=True)
 
@@ -223,7 +224,7 @@ def test_healthz_and_openapi(client, app):
               if rule.endpoint.startswith("api.") or rule.endpoint == "pages.export"}
     assert routes == set(document["paths"])
     documented = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "within", "expand", "year", "theme", "district", "sort", "page", "per_page"}
+    assert documented == {"q", "within", "expand", "year", "theme", "district", "field", "kind", "sort", "page", "per_page"}
 
 
 def test_openapi_parameters_match_what_the_code_reads(client):

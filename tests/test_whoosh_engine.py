@@ -16,6 +16,7 @@ import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from report_search.search.citation import Citer
 from report_search.index.analysis import words
 from report_search.search.exact import AndNot, AndNotMatcher, Exact, Evaluated
 from report_search.search.query import parse, tree
@@ -142,7 +143,7 @@ def test_a_heading_finds_the_paragraphs_it_titles(engine):
     assert heading_only and max(in_text) < min(heading_only)  # a text match ranks above a heading-only one
     only = next(h for h in hits if h.paragraph.id == "2020-ch4-0419")
     assert "<mark>零号湾</mark>" in only.heading_html and "<mark>" not in only.snippet_html
-    assert only.to_json()["heading_html"] == only.heading_html
+    assert only.to_json(Citer(engine.corpus.reports))["heading_html"] == only.heading_html
 
 
 def test_exclusion_covers_the_heading_too(engine):
@@ -250,7 +251,7 @@ def test_and_and_not_are_read_as_a_searcher_means_them(engine):
 
 def test_a_hit_found_by_its_label_line_shows_it_marked(engine):
     hit = next(h for h in engine.search(SearchRequest("临港", year=(2021,), per_page=50)).hits if h.paragraph.id == "2021-ch4-0346")
-    assert hit.label_html == "<mark>临港</mark>" and hit.to_json()["label_html"] == hit.label_html
+    assert hit.label_html == "<mark>临港</mark>" and hit.to_json(Citer(engine.corpus.reports))["label_html"] == hit.label_html
 
 
 def test_the_page_is_exactly_a_full_sort(engine):

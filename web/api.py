@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from report_search.search.citation import bibtex, citation, gbt7714, ris
-
-from .data import chapter_json, collected, compare_json, paragraph_json, permalink_url
+from .data import chapter_json, cite, collected, compare_json, paragraph_json
 from .engines import engine
 from .errors import error_response
 from .openapi import spec
@@ -19,10 +17,8 @@ api = Blueprint("api", __name__)
 def search():
     e = engine()
     results = e.search(read(request.args))
-    body = results.to_json()
+    body = results.to_json(cite())  # citations that travel: with the absolute permalink
     body["key_terms"] = e.key_terms(results)
-    for hit in body["hits"]:  # citations that travel: with the absolute permalink
-        hit["citation"] = f"{hit['citation']} {permalink_url(hit['id'])}"
     return jsonify(body)
 
 
@@ -52,17 +48,17 @@ def chapter(report: str):
 def citations():
     """Citations of the given paragraphs (?id=…&id=…), in that order, in every form."""
     hits, unknown = collected(request.args.getlist("id"))
-    items = []
+    citer, items = cite(), []
     for hit in hits:
-        p, url = hit.paragraph, permalink_url(hit.paragraph.id)
-        items.append({"id": p.id, "year": p.year, "section": p.section, "text": p.text, "url": url, "citation": citation(p, url),
-                      "citation_gbt7714": gbt7714(p, url), "bibtex": bibtex(p, url), "ris": ris(p, url)})
+        p, c = hit.paragraph, citer(hit.paragraph)
+        items.append({"id": p.id, "year": p.year, "section": p.section, "text": p.text, **c.to_json(),
+                      "bibtex": c.bibtex(), "ris": c.ris()})
     return jsonify({"items": items, "unknown": unknown})
 
 
 @api.get("/api/openapi.json")
 def openapi():
-    return jsonify(spec())
+    return jsonify(spec(engine().corpus))
 
 
 @api.get("/healthz")

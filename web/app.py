@@ -6,6 +6,10 @@ Config keys:
     INDEX    index location to open otherwise (default: $REPORT_SEARCH_INDEX, var/index in a
              checkout, else the per-user data folder); a new build there is served without restart
     REBUILD  build a missing, stale or damaged index on start (default True)
+    PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
+                   $REPORT_SEARCH_PUBLIC_URL): every permalink and citation uses it
+    TRUSTED_HOSTS  the Host names a request may carry (Flask's); without a public address it
+                   defaults to loopback, so a made-up Host never reaches a citation
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
 from report_search.index.build import default_location
 from report_search.index.errors import IndexFault
@@ -23,7 +27,8 @@ from report_search.search.engine import open_engine
 from report_search.search.request import BadInput
 
 from .engines import EngineHolder, check_seconds, engine
-from .errors import error_response
+from .errors import error_response, host_refused
+from .public import LOOPBACK, public_url, public_url_from_env
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -42,6 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
     app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True)
     app.config.update(config or {})
+    public = app.config.get("PUBLIC_URL") or public_url_from_env()
+    app.config["PUBLIC_URL"] = public_url(public) if public else None
+    if app.config["TRUSTED_HOSTS"] is None and not public:
+        app.config["TRUSTED_HOSTS"] = list(LOOPBACK)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if app.config.get("ENGINE") is not None:
@@ -68,6 +77,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             # header the client sent; every redirect of ours stays on this site, so make it relative.
             response.headers["Location"] = location.path + (f"?{location.query}" if location.query else "")
         return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # Flask's TRUSTED_HOSTS check: no URL can be built for it
+        return host_refused()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -11,18 +11,21 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from report_search.index.build import build, default_location, read_meta, run_hint, status, verify
 from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.corpus import CORPUS_ENV, CorpusError, load_corpus
 from report_search.index.paragraph import Paragraph
+from report_search.search.citation import Citer, path_link
 from report_search.search.engine import open_engine
 from report_search.search.export import FORMATS, export
 from report_search.search.facets import Filters
 from report_search.search.params import DEFAULT_SORT, FACETS, MAX_PER_PAGE, PER_PAGE, SORTS, BadInput
 from report_search.search.request import SearchRequest
+
+from .public import PUBLIC_URL_ENV, own_hosts, public_url, public_url_from_env
 
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
@@ -72,7 +75,7 @@ def _describe(p: Paragraph) -> str:
     facts = [
         f"{p.id}  {p.year} {p.section or '（导语）'}  {p.designation}" + (f"  [{p.kind_label}]" if p.number else ""),
         f"  heading: {p.heading or '—'}",
-        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}",
+        f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}   fields: {'、'.join(p.fields) or '—'}",
         f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),
     ]
     body = textwrap.fill(p.text, width=60, initial_indent="  ", subsequent_indent="  ")
@@ -162,9 +165,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     request = SearchRequest.from_strings(  # bad input is said before any index work
         args.text, **{f.name: getattr(args, f.name) or () for f in FACETS}, sort=args.sort, page=args.page, per_page=args.per_page
     )
+    link = _permalink()  # a bad REPORT_SEARCH_PUBLIC_URL is said before any index work too
     engine = open_engine(_location(args), rebuild=not args.no_build)
+    cite = Citer(engine.corpus.reports, link)
     if args.format:  # the whole result set, not one page
-        chosen = export(engine, request, args.format, lambda pid: f"/p/{pid}")
+        chosen = export(engine, request, args.format, cite)
         sys.stdout.buffer.write(chosen.body)
         for note in chosen.notes:
             print(f"report-search: 注意：{note}", file=sys.stderr)
@@ -173,12 +178,12 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 0
     results = engine.search(request)
     if args.json:
-        print(json.dumps(results.to_json(), ensure_ascii=False, indent=1))
+        print(json.dumps(results.to_json(cite), ensure_ascii=False, indent=1))
         return 0
     tty = sys.stdout.isatty()
     print(f"共 {results.total} 条 · 第 {results.page}/{results.pages} 页 · {results.took_ms:.1f} ms")
     if results.parsed.terms or results.filters != Filters():
-        chosen = [f"{k}: {'、'.join(map(str, v))}" for k, v in results.filters.to_json().items() if v]
+        chosen = [f"{f.name}: {'、'.join(map(f.word, v))}" for f in FACETS if (v := results.filters.selected(f.name))]
         print("查询理解为：" + "；".join(filter(None, [results.parsed.describe(), *chosen])))
     for note in results.notes:
         print(f"注意：{note}")
@@ -189,8 +194,18 @@ def cmd_query(args: argparse.Namespace) -> int:
         where = " · ".join(filter(None, [str(p.year), p.section, "、".join(p.districts)]))
         print(f"\n{i}. [{p.id}] {where}")
         print(textwrap.fill(_terminal(hit.snippet_html, tty), width=70, initial_indent="   ", subsequent_indent="   "))
-        print(f"   {hit.to_json()['citation']}")
+        print(f"   {cite(p).plain()}")
     return 0
+
+
+def _permalink() -> Callable[[str], str]:
+    """Permalinks as the deployed site writes them when $REPORT_SEARCH_PUBLIC_URL names it, else
+    the bare path /p/<id> (and citations in GB/T 7714's print form, [R])."""
+    try:
+        public = public_url_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return (lambda pid: public.rstrip("/") + path_link(pid)) if public else path_link
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -198,17 +213,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .server import create  # waitress, likewise
 
-    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build})
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, **_address_config(args)})
     app.extensions["report_search"].engine.search("科技")  # warm up jieba and the caches before the first visitor
     if args.debug:
         print(f"Report Search (Flask debug server): http://{args.host}:{args.port}/", flush=True)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
     try:
-        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit)
+        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit,
+                        public_url=args.public_url, trusted_proxy=args.trusted_proxy)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)", flush=True)
+    public = f"; public address {args.public_url}" if args.public_url else ""
+    print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop){public}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -271,8 +288,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
+    # where the site is reached from outside (web/public.py)
+    p.add_argument("--public-url", type=_public_url, default=os.environ.get(PUBLIC_URL_ENV) or None,
+                   help=f"the site's public address, e.g. https://reports.example.org/search/: every permalink and citation "
+                        f"uses it, and the app answers under its path (default: ${PUBLIC_URL_ENV})")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS",
+                   help="the reverse proxy's address (waitress's trusted_proxy): only its X-Forwarded-Proto/Host/Port/Prefix are honoured")
+    p.add_argument("--allowed-host", action="append", metavar="HOST",
+                   help="a host name requests may carry (Flask's TRUSTED_HOSTS; repeat for several). Default: the public "
+                        "address alone decides citations; without one, loopback and this machine's names")
     p.set_defaults(func=cmd_serve)
     return parser
+
+
+def _address_config(args: argparse.Namespace) -> dict:
+    """The app's PUBLIC_URL and TRUSTED_HOSTS from serve's options: the hosts given, else with a
+    public address any (it alone reaches a citation), else this server's own names."""
+    hosts = args.allowed_host or (None if args.public_url else own_hosts(args.host))
+    return {"PUBLIC_URL": args.public_url, "TRUSTED_HOSTS": hosts}
+
+
+def _public_url(text: str) -> str:
+    try:
+        return public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(text: str) -> int:

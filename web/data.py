@@ -3,13 +3,13 @@ JSON twin (api.py) returns it, so the two never differ (Datasette's one-source r
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, request, url_for
 
-from report_search.search.citation import citation, gbt7714
+from report_search.search.citation import Citer
 from report_search.search.compare import compare
 from report_search.search.engine import INTRO
 from report_search.search.highlight import Needles, highlight
-from report_search.search.params import MAX_COLLECTED
+from report_search.search.params import FACET_NAMES, FACETS, MAX_COLLECTED
 from report_search.search.results import Hit
 
 from .engines import engine
@@ -17,8 +17,18 @@ from .params import read, read_q, url_args
 
 
 def permalink_url(pid: str) -> str:
-    """A paragraph's absolute permalink: what every citation this site gives ends with."""
+    """A paragraph's absolute permalink, what every citation this site gives ends with: under
+    the public address when one is configured, else on the host the request named (one of
+    TRUSTED_HOSTS, or forwarded by the trusted proxy)."""
+    public = current_app.config["PUBLIC_URL"]
+    if public:
+        return public + url_for("pages.paragraph", pid=pid)[len(request.script_root) + 1:]
     return url_for("pages.paragraph", pid=pid, _external=True)
+
+
+def cite() -> Citer:
+    """The citation builder for this request: the engine's corpus, this site's permalinks."""
+    return Citer(engine().corpus.reports, permalink_url)
 
 
 def marked(args) -> tuple[str, Needles, list[str]]:
@@ -39,12 +49,10 @@ def paragraph_json(pid: str, args) -> dict | None:
         return None
     q, needles, notes = marked(args)
     before, after = e.neighbours(pid)
-    data = Hit(p, 0.0, highlight(p.text, needles)).to_json()
+    data = Hit(p, 0.0, highlight(p.text, needles)).to_json(cite())
     data.update(
         query=q,
         notes=notes,
-        citation=citation(p, absolute := permalink_url(p.id)),
-        citation_gbt7714=gbt7714(p, absolute),
         prev=before.id if before else None,
         next=after.id if after else None,
         related=[
@@ -56,23 +64,26 @@ def paragraph_json(pid: str, args) -> dict | None:
 
 
 def compare_json(request_args) -> dict:
-    """`{"query", "filters", "notes", "years": [{"year", "title", "total", "url", "hits"}]}`,
+    """`{"query", "filters", "filter_words", "notes", "years": [{"year", "title", "total", "url", "hits"}]}`,
     oldest edition first; the filters as the engine applied them (short and traditional names
-    folded, unknown values dropped and named in the notes), as /search shows them."""
+    folded, unknown values dropped and named in the notes, as /search does), `filter_words` as
+    a reader sees them (图示 for kind=figure)."""
     asked = read(request_args)
     editions = compare(engine(), asked)
-    applied = editions[0].results  # every edition runs the same request but for its year
+    citer = cite()
+    chosen = editions[0].results.filters if editions else asked  # as the engine read them: 闵行 → 闵行区, 图示 → figure
     return {
         "query": asked.q,
-        "filters": {"theme": list(applied.filters.theme), "district": list(applied.filters.district)},
-        "notes": applied.notes,
+        "filters": {name: list(chosen.selected(name)) for name in FACET_NAMES if name != "year"},
+        "filter_words": [f.word(v) for f in FACETS if f.name != "year" for v in chosen.selected(f.name)],
+        "notes": editions[0].results.notes if editions else [],
         "years": [
             {
                 "year": e.year,
                 "title": e.title,
                 "total": e.results.total,
                 "url": url_for("pages.search", **url_args(e.results, page=None, per_page=None)),
-                "hits": [h.to_json() for h in e.results.hits],
+                "hits": [h.to_json(citer) for h in e.results.hits],
             }
             for e in editions
         ],

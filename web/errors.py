@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, make_response, render_template, request, url_for
+from flask import Response, jsonify, make_response, render_template, request, url_for
 
 from .params import nearest_valid
 
@@ -29,3 +29,13 @@ def error_response(status: int, message: str, code: str | None = None):
     retry = url_for("pages.search", **nearest_valid(request.args)) if status == 400 and request.path == "/search" else None
     page = render_template("error.html", status=status, title=title, message=message or hint, q=typed, retry=retry)
     return make_response(page, status)
+
+
+def host_refused() -> Response:
+    """400 for a Host header that is not this site's (Flask's TRUSTED_HOSTS): said without the
+    page template, whose links cannot be built for a host that is refused."""
+    message = (f"主机名 {request.environ.get('HTTP_HOST', '')!r} 不是本站的地址，请求被拒绝。"
+               "部署者请用 serve --public-url 指定公开地址，或用 --allowed-host 列出允许的主机名。")
+    if wants_json():
+        return make_response(jsonify({"error": {"code": "untrusted_host", "message": message}}), 400)
+    return Response(message + "\n", 400, content_type="text/plain; charset=utf-8")

@@ -5,6 +5,7 @@ query language from search/query.py's SYNTAX, so the description cannot drift fr
 
 from __future__ import annotations
 
+from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.paragraph import KIND_LABELS
 from report_search.search.export import CSV_COLUMNS, FORMATS
 from report_search.search.params import (DEFAULT_SORT, FACETS, MAX_COLLECTED, MAX_EXPORT, MAX_LENGTH, MAX_PER_PAGE, MAX_VALUES,
@@ -24,7 +25,8 @@ _PARAGRAPH_FIELDS = {
     "path": {"type": "array", "items": {"type": "string"}, "description": "where it is filed, outermost first: section › sub-heading › label"},
     "themes": _STR_LIST,
     "districts": _STR_LIST,
-    "kind": {"type": "string", "enum": list(KIND_LABELS)},
+    "fields": {**_STR_LIST, "description": "technology fields (领域) the text names, corpus/fields.toml"},
+    "kind": {"type": "string", "enum": list(KIND_LABELS), "description": "; ".join(f"{k}: {w}" for k, w in KIND_LABELS.items())},
     "kind_label": {"type": "string", "enum": list(KIND_LABELS.values()), "description": "the kind in words, as the pages show it (正文, 图示 …)"},
     "number": {"type": ["integer", "null"], "minimum": 1,
                "description": "position among the prose and list records of its section (第N段); null for a table, figure, event, caption or heading"},
@@ -34,8 +36,9 @@ _PARAGRAPH_FIELDS = {
     "section_html": {"type": "string", "description": "the section title, likewise"},
     "label_html": {"type": "string", "description": "the district label line (临港), likewise"},
     "score": {"type": "number"},
-    "citation": {"type": "string"},
-    "url": {"type": "string", "description": "permalink path, /p/<id>"},
+    "citation": {"type": "string", "description": "plain Chinese citation, ending with the permalink"},
+    "citation_gbt7714": {"type": "string", "description": "GB/T 7714-2015 [R/OL], with the year of publication and the 引用日期"},
+    "url": {"type": "string", "description": "the absolute permalink, under the public address when the server has one"},
     "source": {
         "type": "object",
         "required": ["file", "line_start", "line_end"],
@@ -50,15 +53,17 @@ _PARAGRAPH_FIELDS = {
     },
 }
 
-_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "kind", "kind_label", "number", "label",
-                  "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
+_RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "fields", "kind", "kind_label", "number",
+                  "label", "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
 
 _FACET = {
     "type": "array",
     "items": {
         "type": "object",
-        "required": ["value", "count", "selected"],
-        "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"}, "selected": {"type": "boolean"}},
+        "required": ["value", "label", "count", "selected"],
+        "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"}, "selected": {"type": "boolean"},
+                       "label": {"type": "string", "description": "the value as a reader sees it (图示 for figure)"},
+                       "help": {"type": "string", "description": "what the value means (a theme's definition, corpus/themes.toml)"}},
         "additionalProperties": False,
     },
 }
@@ -75,14 +80,23 @@ def _array_param(name: str, description: str) -> dict:
     }
 
 
-def spec() -> dict:
+def _facet_description(facet, corpus: Corpus) -> str:
+    """A facet parameter's description; a theme's lists every theme with its definition."""
+    if facet.name != "theme":
+        return facet.description
+    return facet.description + " The themes: " + "; ".join(f"{t}: {corpus.definitions.get(t, '')}" for t in corpus.themes) + "."
+
+
+def spec(corpus: Corpus | None = None) -> dict:
+    """The description; the theme definitions are `corpus`'s (default: the bundled corpus)."""
+    corpus = corpus or load_corpus()
     error = {"$ref": "#/components/schemas/Error"}
     unavailable = {"description": "The index cannot be read; the message says what to run", "content": {"application/json": {"schema": error}}}
     per_facet = f" Per facet: repeated values count once, at most {MAX_VALUES} are used, unknown values are dropped (each said in `notes`)."
     search_parameters = [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_LENGTH},
          "description": "The query language: " + "; ".join(f"`{typed}`: {meaning}" for typed, meaning in SYNTAX) + "."},
-        *[_array_param(f.name, f.description + per_facet) for f in FACETS],
+        *[_array_param(f.name, _facet_description(f, corpus) + per_facet) for f in FACETS],
         _array_param("within", f"结果中检索: a term searched within the results of q (ANDed, query syntax allowed); its own removable "
                                f"chip on the page. At most {MAX_VALUES}."),
         {"name": "expand", "in": "query", "schema": {"type": "string", "enum": ["1", "0"], "default": "1"},
@@ -205,7 +219,6 @@ def spec() -> dict:
                         **_PARAGRAPH_FIELDS,
                         "query": {"type": "string", "description": "the q the text is marked for (read as a search's q)"},
                         "notes": _STR_LIST,
-                        "citation_gbt7714": {"type": "string"},
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
                         "related": {
@@ -262,7 +275,8 @@ def spec() -> dict:
                     "required": ["query", "filters", "notes", "years"],
                     "properties": {
                         "query": {"type": "string"},
-                        "filters": {"type": "object", "description": "theme and district as applied: names folded, unknown values dropped"},
+                        "filters": {"type": "object", "description": "the filters as applied: names folded, unknown values dropped (said in notes)"},
+                        "filter_words": {"type": "array", "items": {"type": "string"}, "description": "the filters as a reader sees them (图示 for kind=figure)"},
                         "notes": _STR_LIST,
                         "years": {
                             "type": "array",

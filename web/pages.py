@@ -8,17 +8,16 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.citation import citation, gbt7714
 from report_search.search.highlight import highlight, resolve
 from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
 from report_search.search import params
-from report_search.search.params import FACET_NAMES, PER_PAGE_CHOICES, SORTS, BadInput
+from report_search.search.params import FACET_NAMES, FACETS, PER_PAGE_CHOICES, SORTS, BadInput
 from report_search.search.request import SearchRequest
 
 from .engines import engine
-from .data import chapter_json, collected, compare_json, marked, paragraph_json, permalink_url
+from .data import chapter_json, cite, collected, compare_json, marked, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -34,6 +33,7 @@ def home():
         editions=[(year, title, counts["year"].get(year, 0)) for year, title in editions],
         total=e.size,
         themes=list(counts["theme"].items()),
+        definitions=e.corpus.definitions,
         districts=list(counts["district"].items()),
         reports=e.corpus.reports,
     )
@@ -43,7 +43,7 @@ def home():
 def search():
     e = engine()
     results = e.search(read(request.args))
-    chips = [(facet, value) for facet in FACET_NAMES for value in results.filters.selected(facet)]
+    chips = [(f.name, value, f.word(value)) for f in FACETS for value in results.filters.selected(f.name)]
     kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
     return render_template(
         "search.html",
@@ -56,6 +56,9 @@ def search():
         help=_zero_help(results) if not results.total and results.parsed.groups else None,
         sorts=list(SORTS.items()),
         link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
+        facets=FACETS,
+        facet_names=FACET_NAMES,
+        unfiltered=url_for("pages.search", **url_args(results, page=None, **dict.fromkeys(FACET_NAMES))),
         toggle=lambda facet, value: url_for(
             "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
@@ -63,7 +66,7 @@ def search():
         export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
         export_cap=params.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
-        cite=lambda p: citation(p, permalink_url(p.id)),
+        cite=cite(),
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
@@ -86,10 +89,10 @@ def collection():
     """The 引用清单: the paragraphs collected in this browser (their ids in the URL, put there by
     the page's script from localStorage), in order, with all their citations at once."""
     hits, unknown = collected(request.args.getlist("id"))
-    ids = [h.paragraph.id for h in hits]
+    ids, citer = [h.paragraph.id for h in hits], cite()
     return render_template(
         "collection.html", hits=hits, unknown=unknown, ids=ids,
-        gbt=[gbt7714(h.paragraph, permalink_url(h.paragraph.id)) for h in hits],
+        cited=[citer(h.paragraph) for h in hits],
         download=lambda fmt: url_for("pages.collection_download", id=ids, format=fmt),
         api_link=url_for("api.citations", id=ids),
     )
@@ -102,7 +105,7 @@ def collection_download():
     if not hits:
         raise BadInput("引用清单是空的：先在结果或段落页上勾选“收入引用清单”，再来下载。")
     body, mimetype, extension = export_formats.write(
-        hits, request.args.get("format", "gbt"), permalink_url)
+        hits, request.args.get("format", "gbt"), cite())
     response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = _attachment(f"引用清单-{date.today().isoformat()}", extension)
     return response
@@ -119,9 +122,7 @@ def compare():
 def export():
     """The whole result set of a search (same parameters as /search) as a download."""
     chosen = export_formats.export(
-        engine(), read(request.args), request.args.get("format", "csv"),
-        permalink_url,
-    )
+        engine(), read(request.args), request.args.get("format", "csv"), cite())
     stem = "-".join(filter(None, ["报告检索", request.args.get("q", "").strip()[:40], date.today().isoformat()]))
     response = Response(chosen.body, content_type=chosen.mimetype)
     response.headers["Content-Disposition"] = _attachment(stem, chosen.extension)
@@ -202,5 +203,6 @@ def _page_window(page: int, pages: int, span: int = 2) -> list[int | None]:
 
 
 def _local_results_link(value: str) -> str:
-    """Only a link to our own results page is followed back (never another site)."""
-    return value if value == "/search" or value.startswith("/search?") else ""
+    """Only a link to our own results page is followed back (never another site), under the
+    path the app is served at (`back` holds request.full_path, which lacks it)."""
+    return request.script_root + value if value == "/search" or value.startswith("/search?") else ""

@@ -15,11 +15,14 @@ import re
 import resource
 import time
 
+from werkzeug.middleware.proxy_fix import ProxyFix
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge
+
+from .public import url_prefix
 
 LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
 ALLOWED = "GET, HEAD, OPTIONS"  # every route of the app answers these methods only
@@ -69,6 +72,8 @@ class _ErrorTask(ErrorTask):
         request, error = self.request, self.request.error
         first = (getattr(request, "start", b"") or b"").split(b" ")
         target = first[1].decode("latin-1") if len(first) > 1 else ""
+        prefix = self.channel.server.adj.url_prefix  # served under the public address's path
+        target = target[len(prefix):] if prefix and target.startswith(prefix + "/") else target
         if not (target.startswith("/api/") or target.startswith("/healthz")):
             super().execute()
             return
@@ -157,7 +162,34 @@ class _EveryFewSeconds(logging.Filter):
         return True
 
 
-def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int, client_limit: int):
+def _forwarded_prefix(app, trusted_proxy: str):
+    """X-Forwarded-Prefix (a proxy serving the app under a path it strips) is not one of
+    waitress's proxy headers: werkzeug's ProxyFix applies it for the trusted proxy, and it is
+    dropped from anyone else. (REMOTE_ADDR is still the peer: X-Forwarded-For is not trusted.)"""
+    prefix_fix = ProxyFix(app, x_for=0, x_proto=0, x_host=0, x_port=0, x_prefix=1)
+
+    def wsgi(environ, start_response):
+        if trusted_proxy in ("*", environ.get("REMOTE_ADDR")):
+            return prefix_fix(environ, start_response)
+        environ.pop("HTTP_X_FORWARDED_PREFIX", None)
+        return app(environ, start_response)
+
+    return wsgi
+
+
+def _address(public_url: str | None, trusted_proxy: str | None) -> dict:
+    """waitress's own options for where the site is reached: the public address's path as
+    `url_prefix` (the app answers under it, links and redirects carry it), and the proxy whose
+    X-Forwarded-Proto/Host/Port it honours (`trusted_proxy`; every other peer's are cleared)."""
+    options: dict = {"url_prefix": url_prefix(public_url)}
+    if trusted_proxy:
+        options.update(trusted_proxy=trusted_proxy, trusted_proxy_count=1, clear_untrusted_proxy_headers=True,
+                       trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"})
+    return options
+
+
+def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int, client_limit: int,
+           public_url: str | None = None, trusted_proxy: str | None = None):
     """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connection_limit + threads + 64  # sockets + index files + logs
@@ -166,8 +198,11 @@ def create(app, host: str, port: int, threads: int, connection_limit: int, chann
     queue_log = logging.getLogger("waitress.queue")
     if not any(isinstance(f, _EveryFewSeconds) for f in queue_log.filters):
         queue_log.addFilter(_EveryFewSeconds(LOG_EVERY))
+    if trusted_proxy:
+        app = _forwarded_prefix(app, trusted_proxy)
     return _Server(
-        app, client_limit, host=host, port=port, threads=threads, connection_limit=connection_limit,
-        channel_timeout=channel_timeout, cleanup_interval=max(1, min(FIRST_BYTE_TIMEOUT // 2, channel_timeout // 2)),
+        app, client_limit, **_address(public_url, trusted_proxy), host=host, port=port, threads=threads,
+        connection_limit=connection_limit, channel_timeout=channel_timeout,
+        cleanup_interval=max(1, min(FIRST_BYTE_TIMEOUT // 2, channel_timeout // 2)),
         max_request_body_size=0, ident="report-search",
     )

@@ -12,8 +12,11 @@ function save(ids) {
   refresh(ids);
 }
 
+// The list page's path as the server wrote it (under the site's path prefix, if any).
+const LIST_PATH = (document.querySelector("a.collection-link")?.getAttribute("href") || "collection").split("?")[0];
+
 function listUrl(ids) {
-  return "/collection" + (ids.length ? "?" + ids.map((id) => "id=" + encodeURIComponent(id)).join("&") : "");
+  return LIST_PATH + (ids.length ? "?" + ids.map((id) => "id=" + encodeURIComponent(id)).join("&") : "");
 }
 
 function refresh(ids) {
