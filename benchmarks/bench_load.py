@@ -13,6 +13,12 @@ Part 2 — the RSS curve: --plateau requests, every one a different query (rando
 filter combinations), sampled every tenth of the way. The engine's caches are bounded by bytes,
 so the curve must flatten.
 
+Part 3 — the same curve under hostile input (--hostile requests, issue 18): odd unicode (zero
+widths, combining marks, astral and private-use characters, traditional forms), broken percent-
+escapes, long and operator-soup queries, facets repeated up to the cap and past it, on every
+route (pages, JSON twins, export, compare, reader, paragraph, citations). It must flatten too:
+at most 250 MB after 20,000 requests at 1x.
+
 Only loopback; every loop is bounded by its count or its time.
 """
 
@@ -28,7 +34,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from bench_web import percentile  # the same folder: `python benchmarks/bench_load.py` puts it on the path
 from report_search.index.corpus import load_corpus
@@ -71,6 +77,51 @@ class Mix:
         if rng.random() < 0.2:
             p["page"] = rng.choice(["2", "3"])
         return p
+
+
+class Hostile:
+    """Request paths (already percent-encoded, so a broken escape stays broken) a fuzzer sends."""
+
+    ODD = ["\u200b", "\ufeff", "\u0301", "\U0001d54f", "\U0001f469\u200d\U0001f467", "\ue000", "\x00", "\u2028", "長三角", "ＡＩ", "ﬁ",
+           "\"", "-", "OR", "AND", "NOT", ":", "year:", "section:", "theme:", "district:", "(", ")", "*", "?", "%", "\\", "<script>"]
+    ROUTES = ["/search", "/api/search", "/compare", "/api/compare", "/export", "/p/2020-ch4-0177", "/api/paragraphs/2019-ch4-0005",
+              "/r/2019-ch4", "/api/reports/2020-ch4", "/collection", "/api/citations", "/p/nope", "/r/nope"]
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def word(self) -> str:
+        rng, roll = self.rng, self.rng.random()
+        if roll < 0.35:
+            return "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 6)))
+        if roll < 0.65:
+            return "".join(rng.choice(self.ODD) for _ in range(rng.randint(1, 4)))
+        if roll < 0.85:
+            return "".join(chr(rng.choice([rng.randint(0x20, 0x2FFF), rng.randint(0xAC00, 0xD7A3), rng.randint(0x10000, 0x1FFFF)]))
+                           for _ in range(rng.randint(1, 8)))
+        return rng.choice(["科技", "创新", "OR", "-保险", '"科技"', "year:2020", "year:1999", "theme:科技金融", "district:閔行", "section:导语"])
+
+    def query(self) -> str:
+        rng = self.rng
+        return " ".join(self.word() for _ in range(rng.randint(1, rng.choice([3, 12, 80]))))[: rng.choice([40, 200, 260])]
+
+    def path(self) -> str:
+        rng = self.rng
+        route = rng.choice(self.ROUTES)
+        parts = [f"q={quote(self.query())}"]
+        if rng.random() < 0.25:
+            parts.append(rng.choice(["q=%E7%A7", "q=%ZZ", "q=%", "within=%E7%A7%91%E6"]) + quote(self.word()))
+        for facet in ("theme", "district", "year"):
+            if rng.random() < 0.3:
+                parts += [f"{facet}={quote(self.word())}" for _ in range(rng.randint(1, 30))]
+        for name in ("within", "id"):
+            if rng.random() < 0.2:
+                parts += [f"{name}={quote(self.word())}" for _ in range(rng.randint(1, 10))]
+        if rng.random() < 0.2:
+            parts.append(f"page={rng.choice(['1', '7', '0', '-1', '99999', 'x'])}&per_page={rng.choice(['10', '100', '101'])}")
+        if route == "/export":
+            parts.append(f"format={rng.choice(['csv', 'jsonl', 'bibtex', 'ris', 'gbt', 'xml'])}")
+        return f"{route}?{'&'.join(parts)}"
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
@@ -143,19 +194,22 @@ def load(host: str, port: int, clients: int, seconds: float, seed: int) -> dict[
     return {r: {"times": routes[r], "errors": errors[r]} for r in routes}
 
 
-def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: int = 7) -> list[tuple[int, int]]:
-    """RSS (KiB) after every tenth of `total` varied requests."""
+def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: int = 7, hostile: bool = False) -> list[tuple[int, int]]:
+    """RSS (KiB) after every tenth of `total` varied requests (`hostile`: the Hostile mix)."""
     step = max(1, total // 10)
     curve = [(0, rss_kib(pid)[0])]
-    mix = Mix(seed)
+    mix, fuzz = Mix(seed), Hostile(seed)
     for done in range(step, total + 1, step):
-        paths = [f"/api/search?{urlencode(mix.params(fresh=True), doseq=True)}" for _ in range(step)]
+        paths = [fuzz.path() if hostile else f"/api/search?{urlencode(mix.params(fresh=True), doseq=True)}" for _ in range(step)]
         chunks = [paths[k::clients] for k in range(clients)]
 
         def run(chunk: list[str]) -> None:
             client = Client(host, port)
             for path in chunk:
-                client.get(path)
+                try:
+                    client.get(path)
+                except Exception:  # noqa: BLE001 — a refused request still counts toward the curve
+                    pass
 
         threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
         for t in threads:
@@ -172,6 +226,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=8, help="server threads (serve --threads)")
     parser.add_argument("--plateau", type=int, default=50_000, help="varied requests for the RSS curve (0: skip)")
+    parser.add_argument("--hostile", type=int, default=20_000, help="hostile requests for the second RSS curve (0: skip)")
     args = parser.parse_args()
     server, host, port = start_server(args.threads)
     try:
@@ -195,6 +250,12 @@ def main() -> None:
             print(f"\nRSS over {args.plateau:,} varied /api/search requests (each a different query), 8 clients:")
             print(f"{'requests':>9} {'RSS MiB':>8}")
             for done, kib in plateau(host, port, server.pid, args.plateau):
+                print(f"{done:>9,} {kib / 1024:>8.1f}")
+        if args.hostile:
+            print(f"\nRSS over {args.hostile:,} hostile requests (odd unicode, broken escapes, long and operator-soup queries, "
+                  "repeated facets, every route), 8 clients:")
+            print(f"{'requests':>9} {'RSS MiB':>8}")
+            for done, kib in plateau(host, port, server.pid, args.hostile, hostile=True):
                 print(f"{done:>9,} {kib / 1024:>8.1f}")
     finally:
         server.terminate()

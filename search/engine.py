@@ -18,13 +18,14 @@ columns when it opens and a stored record when a page shows it; its caches take 
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from whoosh import query as wq
 
-from report_search.index.build import default_location, ensure, read_meta, run_hint, verify
+from report_search.index.build import build, default_location, ensure, read_meta, run_hint, verify
 from report_search.index.corpus import Corpus, load_corpus
 from report_search.index.errors import IndexDamaged, IndexFault
 from report_search.index.paragraph import KIND_LABELS, Paragraph
@@ -34,7 +35,7 @@ from .collect import FacetedTopCollector
 from .exact import docset
 from .highlight import Needles, render, snippet, spans
 from .params import FACET_NAMES, FACETS, RELATED
-from .query import Query, load_models, parse_all, tree
+from .query import Query, load_models, tree
 from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
@@ -66,7 +67,7 @@ class Engine:
         self.facet_help = {"theme": self.corpus.definitions}
         self.facets = facets.FacetIndex(self.searcher, self.facet_order)
         with self.searcher.lock:
-            self.sections = sorted(s for s in self.searcher.reader().field_terms("section_number") if s)
+            self.sections, self.section_choices = section_filters(list(self.searcher.reader().field_terms("section")))
 
     # -- the search ---------------------------------------------------------------------
 
@@ -115,12 +116,12 @@ class Engine:
     def _prepare(self, request: SearchRequest) -> tuple[Query, facets.Filters, list[str], tuple[str, ...], int]:
         """The parsed query, the filters the corpus knows (with a note for each it does not),
         the section: filters and the documents they allow."""
-        query = parse_all(request.texts, self.corpus.synonyms if request.expand else ())
+        query = request.parsed(self.corpus.synonyms if request.expand else ())
         typed = facets.resolve(self.corpus, **{k: v for k, v in query.filters.items() if k != "section"})
         asked = facets.resolve(self.corpus, **{name: request.selected(name) for name in FACET_NAMES})
         chosen, notes = self._known(facets.merge(asked, typed))
         sections, section_notes = self._sections(query.filters.get("section", ()))
-        allowed = self.searcher.allowed(wq.Or([wq.Term("section_number", s) for s in sections]) if sections else wq.Every())
+        allowed = self.searcher.allowed(wq.Or([self.sections[s] for s in sections]) if sections else wq.Every())
         return query, chosen, [*notes, *section_notes], sections, allowed
 
     def _run(self, query: Query, sort: str, chosen: facets.Filters, allowed: int, need: int) -> tuple[list[tuple[int, float]], int]:
@@ -163,9 +164,9 @@ class Engine:
         return facets.Filters(**kept), notes
 
     def _sections(self, typed: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
-        """The section: filters the corpus has (4.4), and a note for each it has not."""
+        """The section: filters the records carry (4.4, a title, 导语), and a note for each they do not."""
         known = tuple(dict.fromkeys(s for s in typed if s in self.sections))
-        notes = [f"没有 {s} 节，已忽略（可选：{'、'.join(self.sections)}）" for s in typed if s not in self.sections]
+        notes = [f"没有 {s} 节，已忽略（可选：{'、'.join(self.section_choices)}，或一节的标题）" for s in typed if s not in self.sections]
         return known, notes
 
     def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
@@ -216,13 +217,42 @@ class Engine:
         return before, after
 
 
+INTRO = "导语"  # how the pages name the paragraphs before a report's first section (their section is empty)
+
+
+def section_filters(labels: list[str]) -> tuple[dict[str, wq.Query], list[str]]:
+    """What `section:` accepts, each with the filter query it stands for: a section number (4.4:
+    that section of every edition), a section's title or its whole label (4.4 优化科技金融生态),
+    and 导语; plus the short forms (numbers, unnumbered titles, 导语) a note offers."""
+    labels = sorted(label for label in labels if label)
+    terms: dict[str, list[wq.Query]] = {}
+    for label in labels:
+        number, _, title = label.partition(" ")
+        if title:
+            terms.setdefault(number, []).append(wq.Term("section_number", number))
+            terms.setdefault(title, []).append(wq.Term("section", label))
+        terms.setdefault(label, []).append(wq.Term("section", label))
+    filters = {label: wq.Or(queries) if len(queries) > 1 else queries[0] for label, queries in terms.items()}
+    filters[INTRO] = wq.Not(wq.Or([wq.Term("section", label) for label in labels]))
+    short = sorted({label.partition(" ")[0] for label in labels})
+    return filters, [*short, INTRO]
+
+
 def open_engine(location: Path | None = None, rebuild: bool = True) -> Engine:
     """An engine on a fresh index at `location` (default: build.default_location()),
     building it first when it is missing, stale or damaged (or raising IndexFault if
-    rebuild=False)."""
+    rebuild=False). Damage that only opening finds (bytes changed, sizes kept: the checksums
+    tell) is rebuilt too."""
     corpus = load_corpus()
     location = (location or default_location()).resolve()
-    return open_build(ensure(location, corpus, rebuild=rebuild), corpus, location)
+    path = ensure(location, corpus, rebuild=rebuild)
+    try:
+        return open_build(path, corpus, location)
+    except IndexDamaged as exc:
+        if not rebuild:
+            raise
+        print(f"report-search: rebuilding the index at {location} ({str(exc).split('; ')[0]}) …", file=sys.stderr)
+    return open_build(build(location, corpus), corpus, location)
 
 
 def open_build(path: Path, corpus: Corpus, location: Path | None = None) -> Engine:
@@ -232,6 +262,9 @@ def open_build(path: Path, corpus: Corpus, location: Path | None = None) -> Engi
     verify(path, location)
     try:
         return Engine(path, corpus)
+    except IndexDamaged:  # e.g. a record that cannot be read: named by its file, if its bytes changed
+        verify(path, location, checksums=True)
+        raise
     except IndexFault:
         raise
     except Exception as exc:  # deliberately broad: any read failure means a damaged build

@@ -30,24 +30,25 @@ class Export:
     extension: str
     count: int  # hits written
     total: int  # hits the search found
+    notes: tuple[str, ...] = ()  # how the request was read: the notes /search shows for it
 
     @property
     def truncated(self) -> bool:
         return self.count < self.total
 
 
-def all_hits(engine: Engine, request: SearchRequest, cap: int) -> tuple[list[Hit], int]:
-    """Every hit of the search in its order, up to `cap`, and the total found."""
+def all_hits(engine: Engine, request: SearchRequest, cap: int) -> tuple[list[Hit], int, tuple[str, ...]]:
+    """Every hit of the search in its order, up to `cap`, the total found and the search's notes."""
     hits: list[Hit] = []
-    page, total = 1, 0
+    page, total, notes = 1, 0, ()
     while len(hits) < cap:
-        results = engine.search(request.replace(page=page, per_page=MAX_PER_PAGE))
-        total = results.total
+        results = engine.search(request.replace(page=page, per_page=MAX_PER_PAGE), suggestions=False)
+        total, notes = results.total, tuple(results.notes)
         hits.extend(results.hits)
         if page >= results.pages:
             break
         page += 1
-    return hits[:cap], total
+    return hits[:cap], total, notes
 
 
 def csv_row(hit: Hit, cite: Citer) -> list:
@@ -96,7 +97,7 @@ def export(engine: Engine, request: SearchRequest, fmt: str, cite: Citer, cap: i
     """The search's hits in `fmt` (at most `cap`, default MAX_EXPORT), cited by `cite` (whose
     permalinks are absolute on the web)."""
     write(hits=[], fmt=fmt, cite=cite)  # an unknown format is refused before any search runs
-    hits, total = all_hits(engine, request, params.MAX_EXPORT if cap is None else cap)
+    hits, total, notes = all_hits(engine, request, params.MAX_EXPORT if cap is None else cap)
     body, mimetype, extension = write(hits, fmt, cite)
-    return Export(body, mimetype, extension, len(hits), total)
+    return Export(body, mimetype, extension, len(hits), total, notes)
 

@@ -18,6 +18,7 @@ from report_search.index.paragraph import KIND_LABELS
 
 from . import params
 from .params import FACET_NAMES, FACETS
+from .query import to_simplified
 
 FIELDS = {f.name: f.field for f in FACETS}  # facet -> Whoosh field
 
@@ -46,20 +47,25 @@ class Filters:
 
 def resolve(corpus: Corpus, year: Iterable[str | int] = (), theme: Iterable[str] = (), district: Iterable[str] = (),
             field: Iterable[str] = (), kind: Iterable[str] = ()) -> Filters:
-    """Filters from user input: years as integers, districts by full or short name or area,
+    """Filters from user input, folded as a query is (compatibility forms, traditional
+    characters: 閔行 = 闵行): years as integers, districts by full or short name or area,
     fields by name or alias (芯片 → 集成电路), kinds by value or word (图示 → figure)."""
     years = tuple(dict.fromkeys(map(params.year, year)))
 
     def values(given: Iterable[str], name: Callable[[str], str]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(name(v.strip()) for v in given if v.strip()))
+        return tuple(dict.fromkeys(name(folded) for v in given if (folded := _folded(v))))
 
     return Filters(years, values(theme, str), values(district, lambda v: resolve_district(corpus, v)),
                    values(field, lambda v: resolve_field(corpus, v)), values(kind, resolve_kind))
 
 
+def _folded(value: str) -> str:
+    return to_simplified(nfkc(value).strip())
+
+
 def resolve_district(corpus: Corpus, value: str) -> str:
-    """闵行 / 闵行区 / 零号湾 → 闵行区; anything else is returned as typed."""
-    key = nfkc(value).strip()
+    """闵行 / 閔行 / 闵行区 / 零号湾 → 闵行区; anything else is returned folded."""
+    key = _folded(value)
     for d in corpus.districts:
         if key in d.names or key in d.areas:
             return d.name

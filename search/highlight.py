@@ -22,8 +22,7 @@ from collections.abc import Sequence
 
 from report_search.index.normalize import fold, fold_with_offsets
 
-from .params import BadInput
-from .query import Clause, parse
+from .query import Clause
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
@@ -85,15 +84,6 @@ def render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | N
 def highlight(text: str, needles: Needles) -> str:
     """The whole text, escaped, every match marked: for the paragraph page."""
     return render(text, spans(text, needles))
-
-
-def typed_needles(q: str) -> Needles:
-    """What a query typed on a page marks (its terms, each whole or by its parts); a query
-    that cannot be run marks nothing, and the page still shows."""
-    try:
-        return parse(q).needles
-    except BadInput:
-        return ()
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -38,7 +38,8 @@ SYNTAX = (  # (what you type, what it means)
     ('"科技创新中心"', "exactly this text"),
     ('"张江高科技园区 为基础"', "a space between two Chinese characters is layout, not a separator: typed or printed, with it or "
      "without it, the same text (张江高科技园区为基础); ASCII words keep theirs (`\"R&D 经费\"`); unquoted, a space still parts two terms"),
-    ("section:4.4", "only section 4.4 (of every edition)"),
+    ("section:4.4", "only section 4.4 (of every edition); also a section's title (`section:推动科学普及事业发展`), its whole "
+     'label in quotes (`section:"4.4 优化科技金融生态"`), or `section:导语` (the paragraphs before the first section)'),
     ("year:2020 theme:科技金融 district:闵行",
      "filters (also `--year/--theme/--district`; short or full district names; repeated values count once, "
      f"at most {MAX_VALUES} per facet, unknown values are dropped — each said in a note)"),

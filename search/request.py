@@ -1,18 +1,39 @@
-"""One search request, validated once, whoever asks: the web pages, the JSON API or the CLI.
+"""One search request, validated once, whoever asks: the web pages (/search, /compare,
+/export, and the `q` that marks /p/<id> and /r/<report>), their JSON twins and the CLI.
 
 `SearchRequest.from_strings` reads what a person typed (URL parameters, command-line options)
 and raises BadInput with a Chinese message saying what to type instead; the dataclass checks
-its own values too, so no other layer validates sort, page or per_page again.
+its own values too, so no other layer validates sort, page or per_page again. Text that did not
+decode (a broken percent-escape, which werkzeug turns into U+FFFD; bytes in argv that are not
+UTF-8, which Python keeps as lone surrogates) is removed, with a note, at every door alike.
+The filter values are resolved against the corpus by the engine (search/facets.py), which notes
+each value it does not know.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import params
 from .params import DEFAULT_SORT, FACETS, MAX_PER_PAGE, MAX_VALUES, PER_PAGE, SORTS, BadInput, flag, whole
+from .query import Query, parse_all
+
+_UNDECODED = re.compile("[\ufffd\ud800-\udfff]+")  # U+FFFD: werkzeug's replacement; lone surrogates: argv's
+
+
+def decoded(value: str, name: str, notes: list[str]) -> str:
+    """`value` less what did not decode (each run becomes one space, so the text on either side
+    stays apart), with one note per parameter."""
+    cleaned = _UNDECODED.sub(" ", value)
+    if cleaned != value:
+        note = f"{name} 中有无法解码的字节（不是 UTF-8，例如残缺的百分号编码 %E7%A7），已删去"
+        if note not in notes:
+            notes.append(note)
+    return cleaned
+
 
 @dataclass(frozen=True)
 class SearchRequest:
@@ -67,10 +88,13 @@ class SearchRequest:
         chosen = {}
         given = {"year": year, "theme": theme, "district": district, "field": field, "kind": kind}
         for facet in FACETS:
-            distinct = list(dict.fromkeys(v.strip() for v in given[facet.name] if v.strip()))
+            values = (decoded(v, facet.name, notes).strip() for v in given[facet.name])
+            distinct = list(dict.fromkeys(v for v in values if v))
             if len(distinct) > MAX_VALUES:
                 notes.append(f"{facet.label}最多选 {MAX_VALUES} 个，其余 {len(distinct) - MAX_VALUES} 个已忽略")
             chosen[facet.name] = distinct[:MAX_VALUES]
+        q = decoded(q, "q", notes)
+        within = [decoded(t, "within", notes) for t in within]
         return cls(
             q=q,
             year=tuple(dict.fromkeys(map(params.year, chosen["year"]))),
@@ -85,6 +109,11 @@ class SearchRequest:
             within=tuple(dict.fromkeys(t.strip() for t in within if t.strip()))[:MAX_VALUES],
             expand=flag(expand, "expand"),
         )
+
+    def parsed(self, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
+        """The query language read from q and within (search/query.py): its caps on length
+        (QueryError) and on terms (a note) hold for every door that reads q."""
+        return parse_all(self.texts, synonyms)
 
     def replace(self, **changes) -> SearchRequest:
         """The same request with some values changed (validated again)."""

@@ -24,8 +24,8 @@ import cachetools
 
 import numpy as np
 from whoosh import classify
-from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from report_search.index.analysis import gram_keys
@@ -46,7 +46,9 @@ class ReportSearcher(Searcher):
     """A Whoosh searcher over one build, with the records and caches our queries need."""
 
     def __init__(self, path: Path, corpus: Corpus, weighting) -> None:
-        reader = whoosh_index.open_dir(str(path)).reader()
+        # Not memory-mapped: a segment file truncated under a running server then fails a read
+        # (an exception, said as damage) instead of killing the process with SIGBUS.
+        reader = FileStorage(str(path), supports_mmap=False).open_index().reader()
         if not reader.is_atomic():  # a build is one commit, so one segment; our caches count on it
             raise IndexDamaged(f"{path}: the index has several segments; run: report-search build")
         super().__init__(reader, weighting=weighting)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -20,6 +21,8 @@ from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexDamaged
 from report_search.search.engine import Engine
 from report_search.web.app import create_app
+from report_search.web.cli import CLIENT_LIMIT
+from report_search.web.server import FIRST_BYTE_TIMEOUT
 from serving import serving, wait_until
 
 
@@ -82,31 +85,68 @@ def test_slash_merging_redirect_is_relative(live):
     assert status == 400  # not one of this server's names (test_deploy.py: with a public address, relative too)
 
 
-def test_idle_connections_cannot_starve_healthz(live):
-    """150 idle sockets (waitress's default limit was 100, kept 120 s) and 200 keep-alive clients."""
+def test_one_client_cannot_take_the_connection_slots(live):
+    """520 idle sockets from one address (127.0.0.2: Linux routes all of 127/8 to loopback) lock
+    no one out: past the per-client limit they are closed at once, the rest once they have been
+    silent FIRST_BYTE_TIMEOUT seconds; meanwhile /healthz answers at once, and so do 200
+    keep-alive clients from 200 other addresses (the server's connection limit is 500)."""
     url, port = live
-    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
+
+    def connect(source: str) -> socket.socket:
+        sock = socket.socket()
+        sock.settimeout(10)
+        sock.bind((source, 0))
+        sock.connect(("127.0.0.1", port))
+        return sock
+
+    def closed_by_server(sock: socket.socket) -> bool:
+        try:
+            return sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except (BlockingIOError, TimeoutError):
+            return False
+
+    idle = [connect("127.0.0.2") for _ in range(520)]
     try:
         started = time.perf_counter()
         assert get_json(url + "/healthz", timeout=5)["status"] == "ok"
         assert time.perf_counter() - started < 3
+        for sock in idle:
+            sock.settimeout(0.05)
+        assert wait_until(lambda: sum(map(closed_by_server, idle)) >= 520 - CLIENT_LIMIT, timeout=5)
         answered: list[int] = []
 
-        def keep_alive_client() -> None:
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        def keep_alive_client(k: int) -> None:
+            with connect(f"127.0.1.{k + 1}") as sock:
                 sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: the server holds it open
                 if sock.recv(4096).startswith(b"HTTP/1.1 200"):
                     answered.append(1)
 
-        clients = [threading.Thread(target=keep_alive_client) for _ in range(200)]
+        clients = [threading.Thread(target=keep_alive_client, args=(k,)) for k in range(200)]
         for c in clients:
             c.start()
         for c in clients:
             c.join(timeout=20)
         assert len(answered) == 200
+        assert wait_until(lambda: all(map(closed_by_server, idle)), timeout=FIRST_BYTE_TIMEOUT + 5)  # silent ones too
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_a_method_other_than_get_is_405_with_allow(live):
+    """A POST with a body was refused by waitress as a body too large ("exceeds max_body of 0");
+    without one, by Flask. Either way: 405, the Allow header, JSON under /api."""
+    _, port = live
+    for path in ("/api/search?q=x", "/search?q=x"):
+        for body in (b"a=1", b""):
+            status, headers, answer = raw(port, f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+                                                 "Connection: close\r\n\r\n".encode() + body)
+            assert status == 405 and set(headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}, (path, body)
+            assert b"max_body" not in answer
+            if path.startswith("/api/"):
+                assert json.loads(answer)["error"]["code"] == "method_not_allowed"
 
 
 def test_a_new_build_is_served_without_restart_under_load(built, corpus, paragraphs):
@@ -166,6 +206,40 @@ def test_serve_rebuilds_a_damaged_index_and_query_names_it(built, run):
     with serving(["--index", str(location)]) as (url, _):  # the server's own rebuild: a process, as a user starts it
         health = get_json(url + "/healthz")
         assert health["index"] != path.name and health["paragraphs"] > 500
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_damage_under_a_running_server_is_a_503_then_a_rebuild(built):
+    """Bytes flipped in the segment (same size: only the checksum tells) before `serve` starts,
+    then the segment truncated while it serves (memory-mapped, that was a Bus error): the
+    server stays up, a request the damage breaks is a 503 naming the file, and each time it
+    rebuilds and serves the new build."""
+    location, first = built
+    segment = next(first.glob("*.seg"))
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(b ^ 0xFF for b in data[len(data) // 2 : len(data) // 2 + 64])
+    segment.write_bytes(bytes(data))
+    log: list[str] = []
+    with serving(["--index", str(location)], output=log, env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
+        assert wait_until(lambda: get_json(url + "/healthz")["index"] != first.name, timeout=60, every=0.2)
+        second = location / "builds" / get_json(url + "/healthz")["index"]
+        assert get_json(url + "/api/search?q=%E5%BC%A0%E6%B1%9F")["total"] > 0  # 张江
+        segment = next(second.glob("*.seg"))
+        os.truncate(segment, segment.stat().st_size // 2)
+        statuses = {path: _status(url + path) for path in ("/api/search?q=%E9%99%A2%E5%A3%AB", "/search?q=%E7%A7%91%E6%99%AE",
+                                                            "/p/2020-ch4-0177", "/api/paragraphs/2019-ch4-0005")}
+        assert set(statuses.values()) <= {200, 503} and 503 in statuses.values(), statuses
+        assert wait_until(lambda: get_json(url + "/healthz")["index"] not in (first.name, second.name), timeout=60, every=0.2)
+        assert all(_status(url + path) == 200 for path in statuses)
+    assert any(segment.name in line and "damaged" in line for line in log)
+    assert not any("Traceback" in line for line in log)
 
 
 def test_index_faults_are_503_with_the_message(engine, monkeypatch):

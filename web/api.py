@@ -24,7 +24,7 @@ def search():
 
 @api.get("/api/paragraphs/<id>")
 def paragraph(id: str):  # noqa: A002 (the documented path parameter is called id)
-    data = paragraph_json(id, request.args.get("q", ""))
+    data = paragraph_json(id, request.args)
     if data is None:
         return error_response(404, f"没有编号为 {id!r} 的段落。段落编号形如 2020-ch4-0177。", "not_found")
     return jsonify(data)
@@ -37,7 +37,7 @@ def compare_editions():
 
 @api.get("/api/reports/<report>")
 def chapter(report: str):
-    data = chapter_json(report, request.args.get("q", ""))
+    data = chapter_json(report, request.args)
     if data is None:
         known = "、".join(r.slug for r in engine().corpus.reports)
         return error_response(404, f"没有名为 {report!r} 的报告章节。可选：{known}。", "not_found")

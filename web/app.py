@@ -26,7 +26,7 @@ from report_search.index.errors import IndexFault
 from report_search.search.engine import open_engine
 from report_search.search.request import BadInput
 
-from .engines import EngineHolder, check_seconds
+from .engines import EngineHolder, check_seconds, engine
 from .errors import error_response, host_refused
 from .public import LOOPBACK, public_url, public_url_from_env
 
@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         location = Path(app.config["INDEX"] or default_location()).resolve()
         every = check_seconds()  # a bad value is said before any index work
-        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location, every)
+        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location, every, app.config["REBUILD"])
     app.extensions["report_search"] = holder
 
     from .api import api
@@ -102,6 +102,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # a bug must still not show a traceback
+        damage = holder.damage(engine().path) if holder.location else None  # a build damaged under us: a 503 naming it
+        if damage is not None:
+            return index_fault(damage)
         app.logger.exception("unhandled error")
         return error_response(500, "")
 

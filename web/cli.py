@@ -29,6 +29,7 @@ from .public import PUBLIC_URL_ENV, own_hosts, public_url, public_url_from_env
 
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
+CLIENT_LIMIT = 20  # serve: open connections from one address (a browser opens about 6)
 
 
 INDEX_HELP = "index location (default: $REPORT_SEARCH_INDEX, var/index in a checkout, else the per-user data folder)"
@@ -170,6 +171,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.format:  # the whole result set, not one page
         chosen = export(engine, request, args.format, cite)
         sys.stdout.buffer.write(chosen.body)
+        for note in chosen.notes:
+            print(f"report-search: 注意：{note}", file=sys.stderr)
         if chosen.truncated:
             print(f"report-search: {chosen.total} hits, exported the first {chosen.count}", file=sys.stderr)
         return 0
@@ -217,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
     try:
-        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout,
+        server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit,
                         public_url=args.public_url, trusted_proxy=args.trusted_proxy)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
@@ -280,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"open connections accepted at once (default {CONNECTION_LIMIT})")
     p.add_argument("--channel-timeout", type=_positive, default=CHANNEL_TIMEOUT,
                    help=f"seconds an idle connection is kept open (default {CHANNEL_TIMEOUT})")
+    p.add_argument("--client-limit", type=_positive, default=CLIENT_LIMIT,
+                   help=f"open connections accepted from one address (default {CLIENT_LIMIT}; the trusted proxy is exempt)")
     p.add_argument("--index", help=INDEX_HELP)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")

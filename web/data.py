@@ -7,13 +7,13 @@ from flask import current_app, request, url_for
 
 from report_search.search.citation import Citer
 from report_search.search.compare import compare
-from report_search.search.highlight import highlight, typed_needles
-from report_search.search.params import FACET_NAMES, FACETS, MAX_COLLECTED, BadInput
-from report_search.search.request import SearchRequest
+from report_search.search.engine import INTRO
+from report_search.search.highlight import Needles, highlight
+from report_search.search.params import FACET_NAMES, FACETS, MAX_COLLECTED
 from report_search.search.results import Hit
 
 from .engines import engine
-from .params import read, url_args
+from .params import read, read_q, url_args
 
 
 def permalink_url(pid: str) -> str:
@@ -31,18 +31,28 @@ def cite() -> Citer:
     return Citer(engine().corpus.reports, permalink_url)
 
 
-def paragraph_json(pid: str, q: str = "") -> dict | None:
-    """One paragraph as a hit object (the whole text highlighted for `q`), plus its place in
-    the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to five
-    `related` paragraphs (sharing its key terms, other editions first)."""
+def marked(args) -> tuple[str, Needles, list[str]]:
+    """The `q` a paragraph is marked for: (q, what it marks, notes), read and capped as a
+    search's q is (BadInput over MAX_LENGTH)."""
+    asked = read_q(args)
+    query = asked.parsed()
+    return asked.q, query.needles, [*asked.notes, *query.notes]
+
+
+def paragraph_json(pid: str, args) -> dict | None:
+    """One paragraph as a hit object (the whole text highlighted for the `q` in `args`), plus
+    its place in the section, the GB/T 7714 citation, the `prev`/`next` paragraph ids and up to
+    five `related` paragraphs (sharing its key terms, other editions first)."""
     e = engine()
     p = e.paragraph(pid)
     if p is None:
         return None
+    q, needles, notes = marked(args)
     before, after = e.neighbours(pid)
-    needles = typed_needles(q)
     data = Hit(p, 0.0, highlight(p.text, needles)).to_json(cite())
     data.update(
+        query=q,
+        notes=notes,
         prev=before.id if before else None,
         next=after.id if after else None,
         related=[
@@ -54,8 +64,10 @@ def paragraph_json(pid: str, q: str = "") -> dict | None:
 
 
 def compare_json(request_args) -> dict:
-    """`{"query", "filters", "filter_words", "years": [{"year", "title", "total", "url", "hits"}]}`, oldest edition
-    first; `filter_words` are the filters as a reader sees them (图示 for kind=figure)."""
+    """`{"query", "filters", "filter_words", "notes", "years": [{"year", "title", "total", "url", "hits"}]}`,
+    oldest edition first; the filters as the engine applied them (short and traditional names
+    folded, unknown values dropped and named in the notes, as /search does), `filter_words` as
+    a reader sees them (图示 for kind=figure)."""
     asked = read(request_args)
     editions = compare(engine(), asked)
     citer = cite()
@@ -64,6 +76,7 @@ def compare_json(request_args) -> dict:
         "query": asked.q,
         "filters": {name: list(chosen.selected(name)) for name in FACET_NAMES if name != "year"},
         "filter_words": [f.word(v) for f in FACETS if f.name != "year" for v in chosen.selected(f.name)],
+        "notes": editions[0].results.notes if editions else [],
         "years": [
             {
                 "year": e.year,
@@ -77,28 +90,27 @@ def compare_json(request_args) -> dict:
     }
 
 
-def chapter_json(slug: str, q: str = "") -> dict | None:
+def chapter_json(slug: str, args) -> dict | None:
     """A whole report file as a readable document: its sections and sub-headings (the table of
-    contents) and every paragraph, marked for `q`. The matches are the search's own for `q` in
-    that edition (so the reader and the results count alike): a record matched through its
-    section, sub-heading or label line says so (`matched_by` "title", `title_html` marked)."""
+    contents) and every paragraph, marked for the `q` in `args`. The matches are the search's own
+    for `q` in that edition (so the reader and the results count alike), its rules and notes too
+    (an over-long q is a 400, as at every door): a record matched through its section,
+    sub-heading or label line says so (`matched_by` "title", `title_html` marked)."""
     e = engine()
     report = next((r for r in e.corpus.reports if r.slug == slug), None)
     if report is None:
         return None
-    paragraphs = e.chapter(slug)
-    matched, needles, problem = 0, [], ""
+    asked = read_q(args)
+    q, paragraphs = asked.q, e.chapter(slug)
+    matched, needles, notes = 0, [], list(asked.notes)
     if q.strip():
-        try:
-            results = e.search(SearchRequest(q, year=(report.year,), per_page=1), suggestions=False)
-        except BadInput as exc:  # the chapter still reads, unmarked, with the reason
-            problem = str(exc)
-        else:
-            if results.parsed.clauses:
-                matched, needles = results.matched, results.parsed.needles
+        results = e.search(asked.replace(year=(report.year,), per_page=1), suggestions=False)
+        notes = results.notes
+        if results.parsed.clauses:
+            matched, needles = results.matched, results.parsed.needles
     entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
-        entry = entries.setdefault(p.section, {"section": p.section or "导语", "id": p.id, "headings": []})
+        entry = entries.setdefault(p.section, {"section": p.section or INTRO, "id": p.id, "headings": []})
         if p.heading and p.heading not in [h["heading"] for h in entry["headings"]]:
             entry["headings"].append({"heading": p.heading, "id": p.id})
     toc = list(entries.values())
@@ -110,7 +122,7 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
         by = None if not found else "text" if "<mark>" in html or not titles else "title"
         items.append(dict(
             p.to_json(), html=html, matches=found, matched_by=by, title_html=titles[0] if by == "title" else "",
-            heading_html=highlight(p.heading, needles), section_html=highlight(p.section or "导语", needles),
+            heading_html=highlight(p.heading, needles), section_html=highlight(p.section or INTRO, needles),
             url=url_for("pages.paragraph", pid=p.id, q=q or None),
         ))
     return {
@@ -120,7 +132,7 @@ def chapter_json(slug: str, q: str = "") -> dict | None:
         "chapter": report.chapter_label,
         "file": report.file,
         "query": q,
-        "problem": problem,
+        "notes": notes,
         "matching": sum(item["matches"] for item in items),
         "by_title": sum(item["matched_by"] == "title" for item in items),
         "toc": toc,

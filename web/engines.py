@@ -5,6 +5,12 @@ background thread looks at the `current` link every CHECK_SECONDS, opens a new b
 it in with one assignment: requests in flight finish on the engine they started with (each
 request takes one engine, see `engine()`), new ones get the new engine. A new build that cannot
 be opened is logged once and the old engine keeps serving.
+
+The same thread watches the build being served: its checksums once after start, its files'
+sizes at every look. Damage found there (a file truncated or overwritten under us) is logged
+and, unless serve was started with --no-build, rebuilt; the next look swaps the new build in.
+Meanwhile a request the damage breaks is a 503 naming it (`damage()`), never a crash: segments
+are read without memory-mapping (search/store.py).
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from report_search.index.build import fingerprint, read_meta, verify
+from report_search.index.build import build, fingerprint, read_meta, verify
 from report_search.index.corpus import load_corpus
-from report_search.index.errors import IndexNotReady
+from report_search.index.errors import IndexDamaged, IndexNotReady
 from report_search.search.engine import Engine, open_build
 from report_search.search.params import BadInput
 
@@ -43,13 +49,17 @@ def check_seconds() -> float:
 
 
 class EngineHolder:
-    def __init__(self, engine: Engine, location: Path | None = None, every: float = CHECK_SECONDS) -> None:
+    def __init__(self, engine: Engine, location: Path | None = None, every: float = CHECK_SECONDS, rebuild: bool = False) -> None:
         """`location` None: never swap (an engine handed in, as tests do). Otherwise a daemon
         thread looks at `location/current` every `every` seconds, so even the first request
-        after a quiet hour gets the newest build."""
+        after a quiet hour gets the newest build; `rebuild`: build anew when the served build
+        is found damaged."""
         self.engine = engine  # replaced by one assignment: atomic for the threads reading it
         self.location = location
+        self.rebuild = rebuild
         self._failed: Path | None = None  # the last build that could not be opened
+        self._damaged: Path | None = None  # the last served build found damaged (said once)
+        self._summed: Path | None = None  # the served build whose checksums were verified
         if location is not None:
             threading.Thread(target=self._watch, args=(every,), name="watch-builds", daemon=True).start()
 
@@ -64,7 +74,10 @@ class EngineHolder:
             target = (self.location / "current").resolve(strict=True)  # type: ignore[operator]
         except OSError:
             return  # no current build (being replaced, or removed): keep serving
-        if target in (self.engine.path, self._failed):
+        if target == self.engine.path:
+            self._check_served()
+            return
+        if target == self._failed:
             return
         try:
             corpus = load_corpus()
@@ -76,6 +89,34 @@ class EngineHolder:
         except Exception as exc:  # noqa: BLE001 — whatever is wrong with the new build, keep serving the old one
             self._failed = target
             log.error("still serving index build %s; build %s cannot be used: %s", self.engine.path.name, target.name, exc)
+
+
+    def damage(self, path: Path) -> IndexDamaged | None:
+        """What is wrong with the files of build `path` (every byte checked), if anything: why a
+        request on it failed that should not have."""
+        try:
+            verify(path, self.location, checksums=True)
+        except IndexDamaged as exc:
+            return exc
+        return None
+
+    def _check_served(self) -> None:
+        path = self.engine.path
+        try:
+            verify(path, self.location, checksums=self._summed != path)
+            self._summed = path
+            return
+        except IndexDamaged as exc:
+            if self._damaged == path:
+                return
+            self._damaged = path
+            log.error("index build %s is damaged while served: %s", path.name, exc)
+        if self.rebuild:
+            try:
+                built = build(self.location, progress=False)
+                log.warning("rebuilt the index as build %s", built.name)
+            except Exception as exc:  # noqa: BLE001 — a failed rebuild is said; the server goes on
+                log.error("could not rebuild the damaged index: %s", exc)
 
 
 def engine() -> Engine:

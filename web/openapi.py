@@ -214,9 +214,11 @@ def spec(corpus: Corpus | None = None) -> dict:
                 },
                 "Paragraph": {
                     "type": "object",
-                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "related"],
+                    "required": [*_PARAGRAPH_FIELDS, "prev", "next", "citation_gbt7714", "related", "query", "notes"],
                     "properties": {
                         **_PARAGRAPH_FIELDS,
+                        "query": {"type": "string", "description": "the q the text is marked for (read as a search's q)"},
+                        "notes": _STR_LIST,
                         "prev": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
                         "related": {
@@ -270,11 +272,12 @@ def spec(corpus: Corpus | None = None) -> dict:
                 },
                 "Comparison": {
                     "type": "object",
-                    "required": ["query", "filters", "years"],
+                    "required": ["query", "filters", "notes", "years"],
                     "properties": {
                         "query": {"type": "string"},
-                        "filters": {"type": "object"},
+                        "filters": {"type": "object", "description": "the filters as applied: names folded, unknown values dropped (said in notes)"},
                         "filter_words": {"type": "array", "items": {"type": "string"}, "description": "the filters as a reader sees them (图示 for kind=figure)"},
+                        "notes": _STR_LIST,
                         "years": {
                             "type": "array",
                             "items": {
@@ -293,7 +296,7 @@ def spec(corpus: Corpus | None = None) -> dict:
                 },
                 "Chapter": {
                     "type": "object",
-                    "required": ["report", "title", "year", "chapter", "file", "query", "problem", "matching", "by_title", "toc", "paragraphs"],
+                    "required": ["report", "title", "year", "chapter", "file", "query", "notes", "matching", "by_title", "toc", "paragraphs"],
                     "properties": {
                         "report": {"type": "string", "examples": ["2020-ch4"]},
                         "title": {"type": "string"},
@@ -301,7 +304,7 @@ def spec(corpus: Corpus | None = None) -> dict:
                         "chapter": {"type": "string"},
                         "file": {"type": "string"},
                         "query": {"type": "string"},
-                        "problem": {"type": "string", "description": "why the query could not run (then nothing is marked); empty when it ran"},
+                        "notes": _STR_LIST,
                         "matching": {"type": "integer", "description": "records the search finds for the query in this edition (= /api/search's total with year=<year>)"},
                         "by_title": {"type": "integer", "description": "of those, the ones found through their section, sub-heading or label line only"},
                         "toc": {"type": "array", "items": {

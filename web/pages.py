@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.highlight import highlight, resolve, typed_needles
+from report_search.search.highlight import highlight, resolve
 from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
@@ -17,7 +17,7 @@ from report_search.search.params import FACET_NAMES, FACETS, PER_PAGE_CHOICES, S
 from report_search.search.request import SearchRequest
 
 from .engines import engine
-from .data import chapter_json, cite, collected, compare_json, paragraph_json
+from .data import chapter_json, cite, collected, compare_json, marked, paragraph_json
 from .params import read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
@@ -76,7 +76,7 @@ def search():
 def reader(report: str):
     """The whole chapter to read, with a table of contents; with ?q= every match is marked and
     a bar jumps between them."""
-    data = chapter_json(report, request.args.get("q", ""))
+    data = chapter_json(report, request.args)
     if data is None:
         known = "、".join(r.slug for r in engine().corpus.reports)
         abort(404, description=f"没有名为 {report} 的报告章节。可选：{known}。")
@@ -128,21 +128,22 @@ def export():
     response.headers["Content-Disposition"] = _attachment(stem, chosen.extension)
     response.headers["X-Export-Count"] = str(chosen.count)
     response.headers["X-Export-Total"] = str(chosen.total)
-    if chosen.truncated:
-        response.headers["X-Export-Note"] = quote(f"结果共 {chosen.total} 条，只导出前 {chosen.count} 条")
+    notes = [*chosen.notes, *([f"结果共 {chosen.total} 条，只导出前 {chosen.count} 条"] if chosen.truncated else [])]
+    if notes:  # how the request was read (the same notes /search shows), and the cut
+        response.headers["X-Export-Note"] = quote("；".join(notes))
     return response
 
 
 @pages.get("/p/<pid>")
 def paragraph(pid: str):
-    q = request.args.get("q", "")
-    data = paragraph_json(pid, q)
+    data = paragraph_json(pid, request.args)
     if data is None:
         abort(404, description=f"没有编号为 {pid} 的段落。段落编号形如 2020-ch4-0177。")
+    q, typed, _ = marked(request.args)
     p = engine().paragraph(pid)
     raw = engine().corpus.source_lines(p.file, p.line_start, p.line_end, context=2)
     layout = next(r.layout for r in engine().corpus.reports if r.file == p.file)  # its [report.layout], as the parse read it
-    needles = resolve(p.text, typed_needles(q))  # one mark per phrase, decided for the passage, not line by line
+    needles = resolve(p.text, typed)  # one mark per phrase, decided for the passage, not line by line
     return render_template(
         "paragraph.html",
         p=p,

@@ -23,6 +23,12 @@ def read(args: MultiDict) -> SearchRequest:
     )
 
 
+def read_q(args: MultiDict) -> SearchRequest:
+    """The `q` that marks a paragraph or a chapter (/p/<id>, /r/<report>): read by the same
+    model as a search's, so the same caps and notes hold (the other parameters are not read)."""
+    return SearchRequest.from_strings(q=args.get("q", ""))
+
+
 def nearest_valid(args: MultiDict) -> dict:
     """The same search with every bad value dropped, on page 1: where a 400 page points, so a
     typo in one parameter does not cost the rest of the search."""

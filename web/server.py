@@ -1,8 +1,10 @@
 """waitress, set up for this app: sane connection limits, curl's raw UTF-8 URLs accepted,
-waitress's own errors as JSON under /api, no request bodies read, a quiet log under load.
+waitress's own errors as JSON under /api, no request bodies read (a request with one that is
+not a GET is a 405), a quiet log under load, and no one client holding the server's
+connection slots.
 
 waitress is extended where it is meant to be: its channel's `parser_class` and
-`error_task_class`.
+`error_task_class`, and its server's accept (`handle_accept`) and idle sweep (`maintenance`).
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ import re
 import resource
 import time
 
-import waitress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
+from waitress.utilities import Error, RequestEntityTooLarge
 
 from .public import url_prefix
 
 LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
+ALLOWED = "GET, HEAD, OPTIONS"  # every route of the app answers these methods only
+FIRST_BYTE_TIMEOUT = 5  # seconds a new connection may stay silent before it is closed
+log = logging.getLogger("report_search.web")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
@@ -31,7 +37,11 @@ class _Parser(HTTPRequestParser):
     def received(self, data: bytes) -> int:
         if not self.start:
             self.start = bytes(data[:2048]).split(b"\r\n", 1)[0]
-        return super().received(data)
+        consumed = super().received(data)
+        if isinstance(self.error, RequestEntityTooLarge) and self.command not in ("GET", "HEAD"):
+            # a POST (PUT …) with a body: the method is what is wrong, not the body's size
+            self.error = MethodNotAllowed(f"本站只接受 {ALLOWED} 请求")
+        return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
         # `curl 'http://…/api/search?q=科创板'` sends raw UTF-8 in the request line, which waitress
@@ -41,6 +51,17 @@ class _Parser(HTTPRequestParser):
         if end > 0 and not header_plus[:end].isascii():
             header_plus = _NON_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], header_plus[:end]) + header_plus[end:]
         super().parse_header(header_plus)
+
+
+class MethodNotAllowed(Error):
+    """waitress's error for a request with a body whose method no route answers."""
+
+    code = 405
+    reason = "Method Not Allowed"
+
+    def to_response(self, ident=None):
+        status, headers, body = super().to_response(ident)
+        return status, [*headers, ("Allow", ALLOWED)], body
 
 
 class _ErrorTask(ErrorTask):
@@ -56,10 +77,15 @@ class _ErrorTask(ErrorTask):
         if not (target.startswith("/api/") or target.startswith("/healthz")):
             super().execute()
             return
-        message = f"请求无法处理（{error.code} {error.reason}）：{error.body}。查询参数请按 UTF-8 百分号编码，且不要附带请求体。"
-        body = json.dumps({"error": {"code": "bad_request", "message": message}}, ensure_ascii=False).encode("utf-8")
+        wrong_method = isinstance(error, MethodNotAllowed)
+        hint = "" if wrong_method else "查询参数请按 UTF-8 百分号编码，且不要附带请求体。"
+        message = f"请求无法处理（{error.code} {error.reason}）：{error.body}。{hint}"
+        code = "method_not_allowed" if wrong_method else "bad_request"  # the app's own codes (web/errors.py)
+        body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode("utf-8")
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
+        if wrong_method:
+            self.response_headers.append(("Allow", ALLOWED))
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -68,6 +94,54 @@ class _ErrorTask(ErrorTask):
 class _Channel(HTTPChannel):
     parser_class = _Parser
     error_task_class = _ErrorTask
+
+
+class _Server(TcpWSGIServer):
+    """waitress's TCP server with two limits per client, so one client cannot take the
+    connection slots everyone shares: at most `per_client` open connections from one address
+    (more are closed as soon as they are accepted; the trusted proxy, which speaks for many
+    clients, is exempt), and a connection that has sent nothing for FIRST_BYTE_TIMEOUT
+    seconds is closed (waitress's channel_timeout is for connections that have spoken)."""
+
+    channel_class = _Channel
+
+    def __init__(self, application, per_client: int, **adjustments) -> None:
+        self.per_client = per_client
+        self.warned: dict[str, float] = {}  # client -> when its refusal was last logged
+        super().__init__(application, **adjustments)
+
+    def handle_accept(self) -> None:
+        try:
+            accepted = self.accept()
+            if accepted is None:
+                return
+            conn, addr = accepted
+            if self.over_limit(addr[0]):
+                conn.close()
+                return
+            self.set_socket_options(conn)
+        except OSError:  # as waitress's own: a client gone before the accept finished
+            return
+        self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+
+    def over_limit(self, client: str) -> bool:
+        """Whether `client` already holds its share of connections (logged once a minute)."""
+        if self.adj.trusted_proxy in ("*", client):
+            return False
+        if sum(1 for channel in self.active_channels.values() if channel.addr and channel.addr[0] == client) < self.per_client:
+            return False
+        now = time.monotonic()
+        if now - self.warned.get(client, float("-inf")) > 60:
+            self.warned = {client: now}
+            log.warning("refusing connections from %s: %d open at once", client, self.per_client)
+        return True
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        for channel in list(self.active_channels.values()):
+            silent = channel.last_activity == channel.creation_time  # handle_read sets last_activity
+            if silent and not channel.requests and now - channel.creation_time > FIRST_BYTE_TIMEOUT:
+                channel.will_close = True
 
 
 class _EveryFewSeconds(logging.Filter):
@@ -114,7 +188,7 @@ def _address(public_url: str | None, trusted_proxy: str | None) -> dict:
     return options
 
 
-def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int,
+def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int, client_limit: int,
            public_url: str | None = None, trusted_proxy: str | None = None):
     """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -126,10 +200,9 @@ def create(app, host: str, port: int, threads: int, connection_limit: int, chann
         queue_log.addFilter(_EveryFewSeconds(LOG_EVERY))
     if trusted_proxy:
         app = _forwarded_prefix(app, trusted_proxy)
-    server = waitress.create_server(
-        app, **_address(public_url, trusted_proxy), host=host, port=port, threads=threads, connection_limit=connection_limit,
-        channel_timeout=channel_timeout, cleanup_interval=max(1, min(30, channel_timeout // 2)),
+    return _Server(
+        app, client_limit, **_address(public_url, trusted_proxy), host=host, port=port, threads=threads,
+        connection_limit=connection_limit, channel_timeout=channel_timeout,
+        cleanup_interval=max(1, min(FIRST_BYTE_TIMEOUT // 2, channel_timeout // 2)),
         max_request_body_size=0, ident="report-search",
     )
-    server.channel_class = _Channel
-    return server
