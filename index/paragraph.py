@@ -63,10 +63,15 @@ class Paragraph:
         return kind_label(self.kind)
 
     @property
+    def numbered(self) -> bool:
+        """Counted as a 第N段 (prose and lists): the one rule every page, JSON twin and citation uses."""
+        return self.kind in NUMBERED
+
+    @property
     def designation(self) -> str:
-        """第5段 for a numbered paragraph, else its kind in words (图示, 表格 …): what a page
-        calls it."""
-        return f"第{self.number}段" if self.number else self.kind_label
+        """第5段 for a numbered paragraph, else its kind in words (图示, 表格 …): what a page and a
+        citation call it."""
+        return f"第{self.number}段" if self.numbered else self.kind_label
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -88,6 +93,7 @@ class Paragraph:
             "kind": self.kind,
             "kind_label": self.kind_label,
             "number": self.number or None,
+            "designation": self.designation,
             "label": self.label,
             "path": list(self.path),
             "text": self.text,

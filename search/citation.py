@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from report_search.index.corpus import Report
-from report_search.index.paragraph import NUMBERED, Paragraph, kind_label
+from report_search.index.paragraph import Paragraph
 
 PLACE = "上海"  # 出版地 of every bundled report
 
@@ -53,9 +53,7 @@ def place(p: Paragraph) -> str:
 def position(p: Paragraph) -> str:
     """第5段 for prose and lists; every other kind by its word and its lines, never as a numbered
     paragraph: 图示，第418–510行 (issue 17)."""
-    if p.kind in NUMBERED:
-        return f"第{p.number}段"
-    return f"{kind_label(p.kind)}，{lines(p)}"
+    return p.designation if p.numbered else f"{p.designation}，{lines(p)}"
 
 
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -112,19 +110,23 @@ class Citation:
         return f"{self.paragraph.file} {lines(self.paragraph)}"
 
     @property
+    def located(self) -> str:
+        """第4部分 4.4 优化科技金融生态, 第5段 (corpus/2020-ch4.txt 第177–183行): place, position and
+        the file — with its lines where the position does not already name them."""
+        p = self.paragraph
+        return f"{place(p)}, {position(p)} ({self.source if p.numbered else p.file})"
+
+    @property
     def note(self) -> str:
         """Where it stands, for BibTeX's note and RIS's N1: place, position, the cited lines, and
         that the year is an estimate where it is one."""
-        p = self.paragraph
-        where = f"{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED else p.file})"
-        return where + (f"；出版年为推定（{self.published}）" if self.estimated else "")
+        return self.located + (f"；出版年为推定（{self.published}）" if self.estimated else "")
 
     def plain(self) -> str:
         """上海市科学技术委员会.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第5段
         (corpus/2020-ch4.txt 第177–183行) https://…/p/2020-ch4-0177 — a figure reads 图示，第418–510行
         (corpus/2017-ch4.txt): a citation that travels leads its reader back to the passage."""
-        p = self.paragraph
-        cited = f"{self.publisher}.《{p.report}》{place(p)}, {position(p)} ({self.source if p.kind in NUMBERED else p.file})"
+        cited = f"{self.publisher}.《{self.paragraph.report}》{self.located}"
         return f"{cited} {self.url}" if self.online else cited
 
     def gbt7714(self) -> str:
@@ -167,6 +169,12 @@ class Citation:
     def to_json(self) -> dict:
         """The fields a hit, a paragraph and an export line carry."""
         return {"url": self.url, "citation": self.plain(), "citation_gbt7714": self.gbt7714()}
+
+
+def numbered_references(citations: Iterable[Citation]) -> str:
+    """[1] …\n[2] …\n: a numbered GB/T 7714 reference list, as the gbt export and the 引用清单
+    print it."""
+    return "".join(f"[{i}] {c.gbt7714()}\n" for i, c in enumerate(citations, 1))
 
 
 class Citer:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .citation import Citer
+from .citation import Citer, numbered_references
 from .engine import Engine, Hit
 from . import params
 from .params import MAX_PER_PAGE, BadInput
@@ -81,7 +81,7 @@ FORMATS: dict[str, tuple[str, str, Callable[[list[Hit], Citer], bytes]]] = {
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris",
             lambda hits, cite: "".join(cite(h.paragraph).ris() for h in hits).encode("utf-8")),
     "gbt": ("text/plain; charset=utf-8", "txt",
-            lambda hits, cite: "".join(f"[{i}] {cite(h.paragraph).gbt7714()}\n" for i, h in enumerate(hits, 1)).encode("utf-8")),
+            lambda hits, cite: numbered_references(cite(h.paragraph) for h in hits).encode("utf-8")),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -33,16 +34,19 @@ def today() -> str:
 
 
 def test_a_passage_is_cited_by_its_place_paragraph_and_lines(engine, cite):
-    """corpus/2020-ch4.txt line 177, under 4.4 优化科技金融生态: 科创板已上市企业**215家**，其中上海**37家**."""
-    p = engine.paragraph("2020-ch4-0177")
-    c = cite(p)
-    assert c.plain() == (f"{PUBLISHER}.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第{p.number}段 "
+    """corpus/2020-ch4.txt line 177, under 4.4 优化科技金融生态: 科创板已上市企业**215家**，其中上海**37家**.
+    It is the section's 第3段: 4.4 (line 167) opens with prose at 169 (1); 171 (► 多层次资本市场…)
+    and 173 (● 科技创新企业…) are sub-headings; prose at 175 (2) and 177 (3). The year [2021?] is
+    the manifest's estimate for 2020-ch4.txt (corpus/manifest.toml, its `published`)."""
+    c = cite(engine.paragraph("2020-ch4-0177"))
+    assert c.plain() == (f"{PUBLISHER}.《2020上海科技进步报告》第4部分 4.4 优化科技金融生态, 第3段 "
                          f"(corpus/2020-ch4.txt 第177行) {PUBLIC}p/2020-ch4-0177")
     # GB/T 7714-2015, electronic report: 责任者. 题名[R/OL]. 出版地: 出版者, 出版年: 位置[引用日期]. URL.
     assert c.gbt7714() == (f"{PUBLISHER}. 2020上海科技进步报告[R/OL]. 上海: {PUBLISHER}, [2021?]: "
-                           f"第4部分 4.4 优化科技金融生态, 第{p.number}段[{today()}]. {PUBLIC}p/2020-ch4-0177.")
-    offline = Citer([r for r in engine.corpus.reports])(p)  # no public address known (the CLI): the print form
-    assert offline.url == "/p/2020-ch4-0177" and offline.gbt7714().endswith(f"[2021?]: 第4部分 4.4 优化科技金融生态, 第{p.number}段.")
+                           f"第4部分 4.4 优化科技金融生态, 第3段[{today()}]. {PUBLIC}p/2020-ch4-0177.")
+    assert c.note == "第4部分 4.4 优化科技金融生态, 第3段 (corpus/2020-ch4.txt 第177行)；出版年为推定（[2021?]）"
+    offline = Citer([r for r in engine.corpus.reports])(c.paragraph)  # no public address known (the CLI): the print form
+    assert offline.url == "/p/2020-ch4-0177" and offline.gbt7714().endswith("[2021?]: 第4部分 4.4 优化科技金融生态, 第3段.")
     assert "[R]." in offline.gbt7714() and "/p/" not in offline.plain()
 
 
@@ -65,9 +69,13 @@ def test_a_figure_is_cited_as_a_figure_never_as_a_numbered_paragraph(engine, par
         c = cite(p)
         assert c.position == f"{KIND_LABELS[p.kind]}，{lines(p)}"
         assert not re.search(r"第\d+段", c.plain() + c.gbt7714() + c.bibtex() + c.ris())
+    counted: Counter[tuple[str, str]] = Counter()  # 第N段 counted afresh: the prose and list records of each section, in order
     for p in paragraphs:
         if p.kind in NUMBERED:
-            assert cite(p).position == f"第{p.number}段"
+            counted[p.file, p.section] += 1
+            assert cite(p).position == p.designation == f"第{counted[p.file, p.section]}段"
+        else:
+            assert p.designation == KIND_LABELS[p.kind] and p.to_json()["designation"] == KIND_LABELS[p.kind]
 
 
 GBT_ONLINE = re.compile(rf"{PUBLISHER}\. (?P<title>\d{{4}}上海科技进步报告)\[R/OL\]\. 上海: {PUBLISHER}, "

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "fields", "kind", "kind_label", "number", "label", "path", "text", "source"]
+FIELDS = ["id", "year", "report", "chapter", "section", "heading", "themes", "districts", "fields", "kind", "kind_label", "number", "designation", "label", "path", "text", "source"]
 
 
 def test_paragraphs_json_lines_have_the_api_fields(run):

@@ -18,12 +18,13 @@ PUBLIC = "https://reports.example.org/search/"
 TECH = quote("科技")
 
 
-def get(port: int, path: str, host: str, source: str = "127.0.0.1", forwarded: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    """One raw HTTP/1.1 GET from `source` (a loopback address) with this Host header and
-    X-Forwarded-* headers ({"proto": "https"} → X-Forwarded-Proto: https): status, headers, body."""
+def get(port: int, path: str, host: str, source: str = "127.0.0.1", forwarded: dict[str, str] | None = None,
+        server: str = "127.0.0.1") -> tuple[int, dict[str, str], str]:
+    """One raw HTTP/1.1 GET to `server` from `source` (loopback addresses) with this Host header
+    and X-Forwarded-* headers ({"proto": "https"} → X-Forwarded-Proto: https): status, headers, body."""
     headers = {"Host": host, "Connection": "close", **{f"X-Forwarded-{k.title()}": v for k, v in (forwarded or {}).items()}}
     request = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-    with socket.create_connection(("127.0.0.1", port), timeout=20, source_address=(source, 0)) as s:
+    with socket.create_connection((server, port), timeout=20, source_address=(source, 0)) as s:
         s.sendall(request.encode("ascii"))
         data = b""
         while chunk := s.recv(65536):
@@ -139,3 +140,72 @@ def test_this_servers_own_names_are_loopback_its_address_and_listening_everywher
     assert own_hosts("127.0.0.1") == ["localhost", "127.0.0.1", "::1"]
     assert own_hosts("192.0.2.7") == ["localhost", "127.0.0.1", "::1", "192.0.2.7"]
     assert socket.gethostname() in own_hosts("0.0.0.0") and socket.getfqdn() in own_hosts("::")
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback (::1) to serve on")
+def test_served_on_ipv6_loopback_its_own_address_is_accepted_and_cited(index_path):
+    """serve --host ::1: the start line is a URL a browser opens (http://[::1]:PORT/), a request to
+    [::1]:PORT is answered (werkzeug's host_is_trusted alone refused it: 400 untrusted_host) and
+    cited under that address; a made-up Host still gets the 400."""
+    with serving(["--index", str(index_path.parent.parent), "--no-build", "--host", "::1"]) as (url, port):
+        assert url == f"http://[::1]:{port}"
+        status, _, body = get(port, "/healthz", host=f"[::1]:{port}", source="::1", server="::1")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, _, body = get(port, f"/export?q={TECH}&format=gbt", host=f"[::1]:{port}", source="::1", server="::1")
+        assert status == 200 and permalinks(body) == {f"http://[::1]:{port}"}
+        status, _, body = get(port, f"/api/search?q={TECH}", host="evil.example", source="::1", server="::1")
+        assert status == 400 and json.loads(body)["error"]["code"] == "untrusted_host"
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("[::1]:5391", True), ("[::1]", True), ("[0:0:0:0:0:0:0:1]:80", True),  # IPv6 by value, any port
+    ("[::2]:5391", False), ("[::1", False), ("[::1]x", False),
+    ("127.0.0.1:5000", True), ("localhost:80", True),
+    ("reports.example.org", True), ("a.lab.example.net", True), ("lab.example.net", True),  # .example.net: it and its subdomains
+    ("evil.example", False), ("reports.example.org.evil.example", False), ("", False),
+])
+def test_an_allowed_host_is_a_name_as_flask_matches_it_or_an_ip_address_ipv6_too(host, allowed):
+    from report_search.web.public import host_allowed
+
+    assert host_allowed(host, ["localhost", "127.0.0.1", "::1", "reports.example.org", ".lab.example.net"]) is allowed
+
+
+def test_the_allowed_hosts_are_the_apps_rule_for_every_route(engine):
+    """--allowed-host [::1] as a user may write it: the app itself (not only `serve`) answers it."""
+    from report_search.web.app import create_app
+
+    client = create_app({"ENGINE": engine, "ALLOWED_HOSTS": ["[::1]", "reports.example.org"]}).test_client()
+    assert client.get("/api/search?q=科技", headers={"Host": "[::1]:5000"}).status_code == 200
+    assert client.get("/static/style.css", headers={"Host": "reports.example.org"}).status_code == 200
+    for path in ("/api/search?q=科技", "/static/style.css", "/no-such-page"):  # refused before any route, static file or 404
+        assert client.get(path, headers={"Host": "127.0.0.1"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["not an ip", "proxy.example.org", "127.0.0.1/8"])
+def test_a_trusted_proxy_is_an_ip_address_or_star(run, value):
+    """waitress compares trusted_proxy with the peer's address: anything else would never match."""
+    result = run("serve", "--trusted-proxy", value, "--no-build")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("report-search: error: --trusted-proxy must be the proxy's IP address") and repr(value) in result.stderr
+
+
+def test_the_public_address_variable_has_one_rule_for_serve_and_query(run, monkeypatch):
+    """REPORT_SEARCH_PUBLIC_URL blank is unset for both (serve used to refuse it, query ignored it)."""
+    from report_search.web.cli import _address_config, build_parser
+
+    monkeypatch.setenv("REPORT_SEARCH_PUBLIC_URL", " ")
+    assert _address_config(build_parser().parse_args(["serve"]))[0]["PUBLIC_URL"] is None
+    result = run("query", "科创板", "--no-build", "--format", "gbt")
+    assert result.returncode == 0 and "[R]." in result.stdout and "://" not in result.stdout
+    monkeypatch.setenv("REPORT_SEARCH_PUBLIC_URL", PUBLIC.rstrip("/"))  # the slash added, for both alike
+    assert _address_config(build_parser().parse_args(["serve"]))[0]["PUBLIC_URL"] == PUBLIC
+    assert _address_config(build_parser().parse_args(["serve", "--trusted-proxy", "0:0::1"]))[1] == "::1"  # as waitress sees the peer

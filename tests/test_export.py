@@ -109,3 +109,17 @@ def test_export_a_csv_in_the_browser_and_read_it_back(new_page, server):
     assert download.value.suggested_filename.endswith(".csv")
     records = rows(open(path, "rb").read())
     assert len(records) == shown and all("上海天文馆" in r["text"] + r["heading"] + r["section"] for r in records)
+
+
+def test_the_collection_page_and_the_gbt_export_print_one_numbered_list(client):
+    """One numbered reference list (search/citation.py numbered_references) for the 引用清单's
+    copy box and its GB/T 7714 download: the same text, [1] … [3], in the order collected."""
+    import html
+
+    ids = "id=2020-ch4-0177&id=2017-ch4-0418&id=2019-ch4-1088"
+    page = client.get(f"/collection?{ids}").get_data(as_text=True)
+    shown = html.unescape(re.search(r'<pre id="all-gbt"[^>]*>(.*?)</pre>', page, re.S).group(1))
+    download = client.get(f"/collection/download?{ids}&format=gbt").get_data(as_text=True)
+    assert shown == download and [line[:4] for line in download.splitlines()] == ["[1] ", "[2] ", "[3] "]
+    # corpus/2017-ch4.txt 418–510 is a map: named as a figure with its lines, never as a 第N段
+    assert "第4部分 4.4 优化科技金融生态, 第3段[" in download and "图示，第418–510行[" in download

@@ -312,3 +312,15 @@ def test_the_400_retry_link_drops_a_bad_year_typed_in_the_query(client):
     link = re.search(r'class="retry" href="([^"]+)"', page.get_data(as_text=True)).group(1).replace("&amp;", "&")
     assert parse_qs(urlparse(link).query) == {"q": ["科创板"]}
     assert client.get(link).status_code == 200
+
+
+def test_the_reader_names_each_passage_as_its_citation_does(client):
+    """The reader's ¶ link says what the citation says (Paragraph.designation, in the JSON as
+    `designation`): corpus/2020-ch4.txt 177 is 4.4's 第3段 (prose at 169, 175, 177; 171 and 173
+    are sub-headings); corpus/2017-ch4.txt 418–510 is a map, 图示, never a 第N段."""
+    page = client.get("/r/2020-ch4").get_data(as_text=True)
+    assert re.search(r'id="2020-ch4-0177">.*?aria-label="第3段的原文与引用"', page, re.S)
+    page = client.get("/r/2017-ch4").get_data(as_text=True)
+    assert re.search(r'id="2017-ch4-0418">.*?aria-label="图示的原文与引用"', page, re.S)
+    record = client.get("/api/paragraphs/2017-ch4-0418").get_json()
+    assert record["designation"] == "图示" and record["number"] is None

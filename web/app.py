@@ -8,8 +8,10 @@ Config keys:
     REBUILD  build a missing, stale or damaged index on start (default True)
     PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
                    $REPORT_SEARCH_PUBLIC_URL): every permalink and citation uses it
-    TRUSTED_HOSTS  the Host names a request may carry (Flask's); without a public address it
-                   defaults to loopback, so a made-up Host never reaches a citation
+    ALLOWED_HOSTS  the hosts a request may carry: names as in Flask's TRUSTED_HOSTS, and IP
+                   addresses, IPv6 too (web/public.py `host_allowed`; Flask's own check can
+                   match no IPv6 host); without a public address it defaults to loopback, so a
+                   made-up Host never reaches a citation
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from report_search.index.build import default_location
 from report_search.index.errors import IndexFault
 from report_search.search.engine import open_engine
+from report_search.search.citation import numbered_references
 from report_search.search.request import BadInput
 
 from .engines import EngineHolder, check_seconds, engine
 from .errors import error_response, host_refused
-from .public import LOOPBACK, public_url, public_url_from_env
+from .public import LOOPBACK, host_allowed, public_url, public_url_from_env
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -45,14 +48,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instance_path given: Flask cannot infer one inside the report_search namespace package,
     # and the app keeps no instance files.
     app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
-    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True)
+    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, ALLOWED_HOSTS=None)
     app.config.update(config or {})
     public = app.config.get("PUBLIC_URL") or public_url_from_env()
     app.config["PUBLIC_URL"] = public_url(public) if public else None
-    if app.config["TRUSTED_HOSTS"] is None and not public:
-        app.config["TRUSTED_HOSTS"] = list(LOOPBACK)
+    if app.config["ALLOWED_HOSTS"] is None and not public:
+        app.config["ALLOWED_HOSTS"] = list(LOOPBACK)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.add_template_filter(numbered_references)  # the 引用清单 prints the gbt export's list
     if app.config.get("ENGINE") is not None:
         holder = EngineHolder(app.config["ENGINE"])
     else:
@@ -67,6 +71,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api)
 
+    @app.before_request
+    def allowed_host() -> Response | None:  # before any page, static file or 404 is built for it
+        hosts = app.config["ALLOWED_HOSTS"]
+        return host_refused() if hosts is not None and not host_allowed(request.host, hosts) else None
+
     @app.after_request
     def secure(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
@@ -77,10 +86,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             # header the client sent; every redirect of ours stays on this site, so make it relative.
             response.headers["Location"] = location.path + (f"?{location.query}" if location.query else "")
         return response
-
-    @app.errorhandler(SecurityError)
-    def untrusted_host(exc: SecurityError):  # Flask's TRUSTED_HOSTS check: no URL can be built for it
-        return host_refused()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from report_search.index.build import build, default_location, read_meta, run_hint, status, verify
 from report_search.index.errors import IndexDamaged, IndexFault
@@ -25,7 +26,7 @@ from report_search.search.facets import Filters
 from report_search.search.params import DEFAULT_SORT, FACETS, MAX_PER_PAGE, PER_PAGE, SORTS, BadInput
 from report_search.search.request import SearchRequest
 
-from .public import PUBLIC_URL_ENV, own_hosts, public_url, public_url_from_env
+from .public import PUBLIC_URL_ENV, netloc, own_hosts, public_url, public_url_from_env, trusted_proxy
 
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
@@ -73,7 +74,7 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
 
 def _describe(p: Paragraph) -> str:
     facts = [
-        f"{p.id}  {p.year} {p.section or '（导语）'}  {p.designation}" + (f"  [{p.kind_label}]" if p.number else ""),
+        f"{p.id}  {p.year} {p.section or '（导语）'}  {p.designation}" + (f"  [{p.kind_label}]" if p.numbered else ""),
         f"  heading: {p.heading or '—'}",
         f"  themes: {'、'.join(p.themes) or '—'}   districts: {'、'.join(p.districts) or '—'}   fields: {'、'.join(p.fields) or '—'}",
         f"  source: {p.file} lines {p.line_start}–{p.line_end}" + (f" (not lines {', '.join(map(str, p.skipped))})" if p.skipped else ""),
@@ -201,11 +202,16 @@ def cmd_query(args: argparse.Namespace) -> int:
 def _permalink() -> Callable[[str], str]:
     """Permalinks as the deployed site writes them when $REPORT_SEARCH_PUBLIC_URL names it, else
     the bare path /p/<id> (and citations in GB/T 7714's print form, [R])."""
+    public = _checked(public_url_from_env)
+    return (lambda pid: public.rstrip("/") + path_link(pid)) if public else path_link
+
+
+def _checked(read: Callable[..., Any], *args: Any) -> Any:
+    """`read(*args)`, its ValueError said as a usage error (one line, exit 2)."""
     try:
-        public = public_url_from_env()
+        return read(*args)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return (lambda pid: public.rstrip("/") + path_link(pid)) if public else path_link
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -213,19 +219,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .server import create  # waitress, likewise
 
-    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, **_address_config(args)})
+    address, proxy = _address_config(args)  # a bad public address or proxy is said before any index work
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, **address})
     app.extensions["report_search"].engine.search("科技")  # warm up jieba and the caches before the first visitor
     if args.debug:
-        print(f"Report Search (Flask debug server): http://{args.host}:{args.port}/", flush=True)
+        print(f"Report Search (Flask debug server): http://{netloc(args.host, args.port)}/", flush=True)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
         return 0
     try:
         server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit,
-                        public_url=args.public_url, trusted_proxy=args.trusted_proxy)
+                        public_url=address["PUBLIC_URL"], trusted_proxy=proxy)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    public = f"; public address {args.public_url}" if args.public_url else ""
-    print(f"Report Search is serving on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop){public}", flush=True)
+        raise UsageError(f"cannot listen on {netloc(args.host, args.port)}: {exc.strerror or exc}") from None
+    public = f"; public address {address['PUBLIC_URL']}" if address["PUBLIC_URL"] else ""
+    print(f"Report Search is serving on http://{netloc(args.host, server.effective_port)}/ (Ctrl+C to stop){public}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -289,30 +296,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing or stale index")
     p.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
     # where the site is reached from outside (web/public.py)
-    p.add_argument("--public-url", type=_public_url, default=os.environ.get(PUBLIC_URL_ENV) or None,
+    p.add_argument("--public-url",
                    help=f"the site's public address, e.g. https://reports.example.org/search/: every permalink and citation "
                         f"uses it, and the app answers under its path (default: ${PUBLIC_URL_ENV})")
     p.add_argument("--trusted-proxy", metavar="ADDRESS",
-                   help="the reverse proxy's address (waitress's trusted_proxy): only its X-Forwarded-Proto/Host/Port/Prefix are honoured")
+                   help="the reverse proxy's IP address, or * (waitress's trusted_proxy): only its X-Forwarded-Proto/Host/Port/Prefix are honoured")
     p.add_argument("--allowed-host", action="append", metavar="HOST",
-                   help="a host name requests may carry (Flask's TRUSTED_HOSTS; repeat for several). Default: the public "
-                        "address alone decides citations; without one, loopback and this machine's names")
+                   help="a host requests may carry: a name as in Flask's TRUSTED_HOSTS (.example.org for its subdomains) or an "
+                        "IP address, IPv6 too; repeat for several. Default: the public address alone decides citations; "
+                        "without one, loopback and this machine's names")
     p.set_defaults(func=cmd_serve)
     return parser
 
 
-def _address_config(args: argparse.Namespace) -> dict:
-    """The app's PUBLIC_URL and TRUSTED_HOSTS from serve's options: the hosts given, else with a
-    public address any (it alone reaches a citation), else this server's own names."""
-    hosts = args.allowed_host or (None if args.public_url else own_hosts(args.host))
-    return {"PUBLIC_URL": args.public_url, "TRUSTED_HOSTS": hosts}
-
-
-def _public_url(text: str) -> str:
-    try:
-        return public_url(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _address_config(args: argparse.Namespace) -> tuple[dict, str | None]:
+    """The app's PUBLIC_URL (--public-url, else $REPORT_SEARCH_PUBLIC_URL by the reader `query`
+    uses too) and ALLOWED_HOSTS (the hosts given, else with a public address any: it alone
+    reaches a citation; else this server's own names); and waitress's trusted proxy."""
+    public = _checked(public_url, args.public_url) if args.public_url is not None else _checked(public_url_from_env)
+    hosts = args.allowed_host or (None if public else own_hosts(args.host))
+    proxy = _checked(trusted_proxy, args.trusted_proxy) if args.trusted_proxy is not None else None
+    return {"PUBLIC_URL": public, "ALLOWED_HOSTS": hosts}, proxy
 
 
 def _positive(text: str) -> int:

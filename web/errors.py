@@ -32,8 +32,8 @@ def error_response(status: int, message: str, code: str | None = None):
 
 
 def host_refused() -> Response:
-    """400 for a Host header that is not this site's (Flask's TRUSTED_HOSTS): said without the
-    page template, whose links cannot be built for a host that is refused."""
+    """400 for a Host header that is not this site's (the app's ALLOWED_HOSTS): plain text (JSON
+    under /api), no page whose links would carry the refused host."""
     message = (f"主机名 {request.environ.get('HTTP_HOST', '')!r} 不是本站的地址，请求被拒绝。"
                "部署者请用 serve --public-url 指定公开地址，或用 --allowed-host 列出允许的主机名。")
     if wants_json():

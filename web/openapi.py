@@ -30,6 +30,7 @@ _PARAGRAPH_FIELDS = {
     "kind_label": {"type": "string", "enum": list(KIND_LABELS.values()), "description": "the kind in words, as the pages show it (正文, 图示 …)"},
     "number": {"type": ["integer", "null"], "minimum": 1,
                "description": "position among the prose and list records of its section (第N段); null for a table, figure, event, caption or heading"},
+    "designation": {"type": "string", "description": "what the pages and citations call it: 第N段 for prose and lists, else the kind in words"},
     "text": {"type": "string"},
     "snippet_html": {"type": "string", "description": "escaped text; matches wrapped in <mark>"},
     "heading_html": {"type": "string", "description": "the sub-heading, escaped, with its matches in <mark>; empty when it has none"},
@@ -54,7 +55,7 @@ _PARAGRAPH_FIELDS = {
 }
 
 _RECORD_FIELDS = ("id", "year", "report", "chapter", "section", "heading", "themes", "districts", "fields", "kind", "kind_label", "number",
-                  "label", "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
+                  "designation", "label", "path", "text", "source")  # Paragraph.to_json(): a record as the parse made it
 
 _FACET = {
     "type": "array",
