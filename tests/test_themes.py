@@ -89,6 +89,21 @@ def test_a_paragraph_that_merely_sits_in_a_section_does_not_carry_its_theme(find
     assert p.section == "原始创新能力不断增强" and p.themes == ("人才",)
 
 
+@pytest.mark.parametrize("year, snippet", [
+    (2019, "开展高新技术企业培育工作，宝山、浦东、崇明"),  # 2019-ch4.txt line 307: 高企 policies by district
+    (2019, "市住建委开展“燃气户内安全”"),  # 2019-ch4.txt: 科普 work by departments in six districts
+    (2019, "2019上海国际创客大赛以“匠心无界”为主题"),  # 2019-ch4.txt line 335: a contest's venues
+])
+def test_districts_named_alone_are_no_innovation_space(find, year, snippet):
+    """Issue 17 review: any two districts gave 承载区, whatever the paragraph was about."""
+    assert "承载区" not in find(year, snippet).themes
+
+
+def test_districts_with_a_place_being_built_are(find):
+    """2019-ch4.txt line 56: 青浦's 市西软件信息园, in 4.1 承载区, though it also names 长三角."""
+    assert "承载区" in find(2019, "全面推动市西软件信息园规划建设").themes
+
+
 def test_a_theme_filter_finds_the_topic_wherever_it_stands(client, paragraphs):
     """/search?q=人工智能&theme=产业创新 gave 3 hits, all in the 2020 综述 (issue 17)."""
     body = client.get("/api/search?q=" + quote("人工智能") + "&theme=" + quote("产业创新") + "&per_page=100").get_json()
