@@ -86,6 +86,18 @@ def highlight(text: str, needles: Needles) -> str:
     return render(text, spans(text, needles))
 
 
+def highlight_lines(lines: list[str], needles: Needles) -> list[str]:
+    """Each line escaped and marked, the lines marked as one text: a match the PDF extraction
+    broke across two lines (张江高科技园区 | 为基础) is marked on both, as fold joins them."""
+    joined = "\n".join(lines)
+    marks = spans(joined, needles)
+    out, start = [], 0
+    for line in lines:
+        out.append(render(joined, marks, start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):

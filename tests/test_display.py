@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from report_search.index.normalize import fold
 from report_search.index.paragraph import KIND_LABELS
 from report_search.search.params import MAX_PER_PAGE
@@ -115,6 +117,17 @@ def test_the_reader_counts_what_search_finds_headings_included(client, engine, p
     assert "“院士”：18 段匹配（其中 12 段由标题匹配）" in html
     assert '<h3 class="subheading">新增中科院<mark>院士</mark></h3>' in html
     assert html.count("由标题匹配：") == 12
+
+
+@pytest.mark.parametrize("q", ["theme:人才", "-科技"])
+def test_a_query_of_filters_or_exclusions_alone_counts_alike_in_the_reader(client, engine, paragraphs, q):
+    # no positive term: the reader still counts the search's matches, and marks nothing
+    mine = [p for p in paragraphs if p.year == 2021]
+    expected = sum(("人才" in p.themes) if q == "theme:人才" else ("科技" not in fold(p.text) and not any("科技" in fold(t) for t in p.path))
+                   for p in mine)
+    body = client.get(f"/api/reports/2021-ch4?q={q}").get_json()
+    assert body["matching"] == engine.search(SearchRequest(q, year=(2021,))).total == expected
+    assert not any("<mark>" in p["html"] for p in body["paragraphs"])
 
 
 def test_the_reader_marks_only_the_records_search_finds(client, engine):

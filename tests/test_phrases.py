@@ -134,6 +134,15 @@ def test_a_paragraph_page_marks_the_typed_term_whole(client, paragraphs):
     assert set(MARK.findall(page)) == {"技术合同成交额"}  # the passage and the 原文 box
 
 
+@pytest.mark.parametrize("q", ["张江高科技园区为基础", '"张江高科技园区为基础"'])
+def test_the_source_box_marks_a_phrase_the_extraction_broke_across_lines(client, q):
+    # corpus/2017-ch4.txt lines 185–186: 学城以张江高科技园区 | 为 基 础，转 型 发 展 …
+    page = client.get(f"/p/2017-ch4-0180?q={q}").get_data(as_text=True)
+    source = page[page.index('<section class="source">') :]
+    marks = [re.sub(r"\s", "", m) for m in MARK.findall(source)]
+    assert "张江高科技园区" in marks and "为基础" in marks  # the end of line 185, the start of 186
+
+
 @pytest.mark.parametrize("q", ["技术合同成交额", "科技金融生态", "研发中心加速", "科技创新中心建设"])
 def test_results_and_reader_mark_whole_terms_where_held_and_parts_elsewhere(engine, client, q):
     results = engine.search(SearchRequest(q, per_page=50))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import random
 import re
+import unicodedata
 
 import pytest
 
-from report_search.index.normalize import fold
 from report_search.search.facets import Filters, resolve
 from report_search.search.highlight import snippet
 from report_search.search.query import QueryError
@@ -27,12 +27,24 @@ def satisfies(parsed, p) -> bool:
     return all(any(all(has(p, part) for part in c.parts) for c in group) for group in parsed.groups)
 
 
+def _layout_space(a: str, b: str) -> bool:
+    """Between these two characters a space is layout, not a separator: both are set full
+    width in Chinese (East Asian Width W/F: Han, kana, 、。) or are the quotes, dashes and dots
+    Chinese sets full width."""
+    return all(unicodedata.east_asian_width(c) in "WF" or c in "“”‘’—…·⸺" for c in (a, b))
+
+
 def nfkc_lower(text: str) -> str:
-    """Brute-force side of the comparisons: "contains" means contains in the one folded form
-    (index/normalize.py), as the index and the query fold, so that the oracle and the engine
-    agree on what a space between two Chinese characters is (nothing). The scan itself is
-    written independently of the index."""
-    return fold(text)
+    """Brute-force side of the comparisons, written apart from index/normalize.py so that a
+    wrong rule there cannot hide in both: NFKC, lower case, control and format characters
+    dropped, a whitespace run one space, and none where it stands between two characters set
+    full width (a line break inside 张江高科技园区 为基础 is no separator)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
+    pieces = text.lower().split()
+    out = pieces[:1]
+    for piece in pieces[1:]:
+        out.append(piece if _layout_space(out[-1][-1], piece[0]) else " " + piece)
+    return "".join(out)
 
 
 def has(p, needle: str) -> bool:
@@ -46,7 +58,7 @@ def has(p, needle: str) -> bool:
 def folded(text: str, section: str, heading: str, label: str) -> tuple[str, ...]:
     """A paragraph's text and title parts folded, once per paragraph: the brute-force scans
     check a thousand needles against every paragraph."""
-    return tuple(fold(t) for t in (text, section, heading, label))
+    return tuple(nfkc_lower(t) for t in (text, section, heading, label))
 
 
 def all_ids(engine, text: str, filters: Filters | None = None) -> set[str]:

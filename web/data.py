@@ -106,8 +106,7 @@ def chapter_json(slug: str, args) -> dict | None:
     if q.strip():
         results = e.search(asked.replace(year=(report.year,), per_page=1), suggestions=False)
         notes = results.notes
-        if results.parsed.clauses:
-            matched, needles = results.matched, results.parsed.needles
+        matched, needles = results.matched, results.parsed.needles  # filters alone (theme:人才) match too
     entries: dict[str, dict] = {}  # one per section, in order of first appearance (a spliced block rejoins its own)
     for p in paragraphs:
         entry = entries.setdefault(p.section, {"section": p.section or INTRO, "id": p.id, "headings": []})

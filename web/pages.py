@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from report_search.index.clean import clean_line
-from report_search.search.highlight import highlight, resolve
+from report_search.search.highlight import highlight_lines, resolve
 from report_search.search import export as export_formats
 from report_search.search.results import Results
 from report_search.search.zero_results import explain
@@ -153,7 +153,7 @@ def paragraph(pid: str):
         gbt=data["citation_gbt7714"],
         # the cited lines as a reader sees them (no markdown or HTML of the PDF extraction),
         # the query marked; the raw lines stay one click away, as the citation's proof
-        lines=[(n, highlight(clean_line(line, layout), needles)) for n, line in raw],
+        lines=list(zip([n for n, _ in raw], highlight_lines([clean_line(line, layout) for _, line in raw], needles))),
         raw=raw,
         back=_local_results_link(request.args.get("back", "")),
     )
