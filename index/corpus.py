@@ -208,7 +208,8 @@ class Corpus:
     districts: tuple[District, ...]
     cue_themes: tuple[tuple[str, str], ...] = ()  # (cue word, theme): what a paragraph is about (taxonomy.paragraph_themes)
     outside_cues: int = 2  # distinct cue words that carry a theme outside its own sections
-    districts_cue: str = ""  # the theme each district a paragraph names cues (承载区)
+    districts_cue: str = ""  # the theme each district a paragraph names cues (承载区) ...
+    districts_with: tuple[str, ...] = ()  # ... when it also names one of these words (园区): a place, not a list by district
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent forms (synonyms.toml), as written (AI), NFKC
     definitions: dict[str, str] = field(default_factory=dict)  # theme -> what it covers, one line
     fields: tuple[TechField, ...] = ()  # the technology fields (fields.toml), in table order
@@ -324,5 +325,6 @@ def load_corpus(root: Path | None = None) -> Corpus:
         cue_themes=cue_themes,
         outside_cues=int(themes_table.get("outside_cues", 2)),
         districts_cue=checked([themes_table["districts_cue"]], "districts_cue")[0] if "districts_cue" in themes_table else "",
+        districts_with=tuple(compact(w).lower() for w in themes_table.get("districts_with", [])),
         districts=districts,
     )

@@ -52,13 +52,14 @@ def paragraph_themes(corpus: Corpus, year: int, section: str, text: str, heading
       that merely sits in a section does not carry the section's theme;
     - another theme when it names `outside_cues` distinct cue words of it: a word inside a
       longer one found is not counted again, and each district it names is a cue of
-      `districts_cue` (承载区);
+      `districts_cue` (承载区) when it also names a word of `districts_with` (园区, 科学城):
+      districts named alone are a list by district (高企 policies, 科普 work), not a place;
     - a section theme without cue words (概览: where a paragraph stands, not a topic), always."""
     said = compact(f"{text} {heading}").lower()
     found = [(word, theme) for word, theme in corpus.cue_words if occurs(word, said)]
     # a word inside a longer one found for the same theme (产业 in 产业链) is not a cue of its own
     cued = Counter(t for w, t in found if not any(t == u and w != v and w in v for v, u in found))
-    if corpus.districts_cue:
+    if corpus.districts_cue and any(occurs(w, said) for w in corpus.districts_with):
         cued[corpus.districts_cue] += len(districts_named(f"{text} {heading}", corpus))
     home = section_themes(corpus, year, section) or ()
     topics = {theme for _, theme in corpus.cue_words} | {corpus.districts_cue}

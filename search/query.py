@@ -23,6 +23,7 @@ from whoosh import query as wq
 
 from report_search.index.analysis import tokenizer, words
 from report_search.index.normalize import INVISIBLE, fold
+from report_search.index.paragraph import KIND_LABELS
 
 from .exact import AndNot, Evaluated, Exact
 from .ranking import UNBROKEN_BONUS
@@ -44,7 +45,7 @@ SYNTAX = (  # (what you type, what it means)
      "filters (also `--year/--theme/--district`; short or full district names; repeated values count once, "
      f"at most {MAX_VALUES} per facet, unknown values are dropped — each said in a note)"),
     ("field:人工智能 kind:prose", "technology field (领域, by name or alias: `领域:芯片` = 集成电路) and kind of record "
-     "(类型: prose 正文, list 列表, table 表格, figure 图示, event 大事记, caption 图注, heading-only 标题; "
+     "(类型: " + ", ".join(f"{kind} {word}" for kind, word in KIND_LABELS.items()) + "; "
      "`类型:正文` works too); also `--field/--kind`. Chinese prefixes: 年份: 主题: 区: 领域: 类型:"),
     ("長三角", "traditional characters also look for the simplified form (OpenCC): 長三角 OR 长三角"),
     ("科创中心", "the reports' own short and full forms find each other (`corpus/synonyms.toml`): 科创中心 OR 科技创新中心; "

@@ -71,37 +71,33 @@ class SearchRequest:
     def from_strings(
         cls,
         q: str = "",
-        year: Iterable[str] = (),
-        theme: Iterable[str] = (),
-        district: Iterable[str] = (),
-        field: Iterable[str] = (),
-        kind: Iterable[str] = (),
         sort: str = "",
         page: str = "",
         per_page: str = "",
         within: Iterable[str] = (),
         expand: str = "",
+        **facets: Iterable[str],
     ) -> SearchRequest:
-        """A request from text as typed; empty values mean the default. Repeated values count
-        once; past MAX_VALUES per facet the rest are dropped, with a note."""
+        """A request from text as typed; `facets` holds the values of FACETS by name (year=…,
+        theme=…); empty values mean the default. Repeated values count once; past MAX_VALUES per
+        facet the rest are dropped, with a note."""
+        unknown = set(facets) - {f.name for f in FACETS}
+        if unknown:
+            raise TypeError(f"from_strings() got unknown facets {sorted(unknown)}")
         notes: list[str] = []
-        chosen = {}
-        given = {"year": year, "theme": theme, "district": district, "field": field, "kind": kind}
+        chosen: dict[str, tuple] = {}
         for facet in FACETS:
-            values = (decoded(v, facet.name, notes).strip() for v in given[facet.name])
+            values = (decoded(v, facet.name, notes).strip() for v in facets.get(facet.name, ()))
             distinct = list(dict.fromkeys(v for v in values if v))
             if len(distinct) > MAX_VALUES:
                 notes.append(f"{facet.label}最多选 {MAX_VALUES} 个，其余 {len(distinct) - MAX_VALUES} 个已忽略")
-            chosen[facet.name] = distinct[:MAX_VALUES]
+            chosen[facet.name] = tuple(distinct[:MAX_VALUES])
+        chosen["year"] = tuple(dict.fromkeys(map(params.year, chosen["year"])))  # years as numbers
         q = decoded(q, "q", notes)
         within = [decoded(t, "within", notes) for t in within]
         return cls(
             q=q,
-            year=tuple(dict.fromkeys(map(params.year, chosen["year"]))),
-            theme=tuple(chosen["theme"]),
-            district=tuple(chosen["district"]),
-            field=tuple(chosen["field"]),
-            kind=tuple(chosen["kind"]),
+            **chosen,
             sort=sort.strip() or DEFAULT_SORT,
             page=whole(page, "页码", "page", 1),
             per_page=whole(per_page, "每页条数", "per_page", PER_PAGE),

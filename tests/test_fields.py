@@ -51,6 +51,18 @@ def test_a_record_is_in_the_fields_its_text_names(table, paragraphs):
         assert list(p.fields) == expected, p.id
 
 
+@pytest.mark.parametrize("year, snippet, fields", [
+    (2020, "复洁环保、先惠自动化", ()),  # 2020-ch4.txt: the 科创板 listings name a company, not 节能环保
+    (2021, "上海交通大学医学院(医药卫生学部)", ()),  # 2021-ch4.txt: an academician's division
+    (2021, "中科院脑科学与智能技术卓越创新中心", ()),  # 2021-ch4.txt: an academician's institute and division
+    (2019, "上海海洋国家大学科技园", ("航空航天",)),  # 2019-ch4.txt: a university park; 北斗/无人机 are fields
+    (2019, "基因溯源", ()),  # 2019-ch4.txt: a TV programme's figure of speech
+    (2021, "上海中医药与天然药物国际大会", ("生物医药",)),  # 2021-ch4.txt: 中医药产业示范基地, a pharma industry
+])
+def test_a_name_holding_an_alias_is_not_the_field(find, year, snippet, fields):
+    assert find(year, snippet).fields == fields
+
+
 def test_the_issue_fields_are_all_there(table):
     names = [row["name"] for row in table]
     assert names == ["人工智能", "集成电路", "生物医药", "智能网联汽车/新能源汽车", "航空航天", "新材料", "量子科技",
