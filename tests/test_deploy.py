@@ -198,13 +198,13 @@ def test_a_trusted_proxy_is_an_ip_address_or_star(run, value):
     assert result.stderr.startswith("report-search: error: --trusted-proxy must be the proxy's IP address") and repr(value) in result.stderr
 
 
-def test_the_public_address_variable_has_one_rule_for_serve_and_query(run, monkeypatch):
+def test_the_public_address_variable_has_one_rule_for_serve_and_query(run, monkeypatch, index_path):
     """REPORT_SEARCH_PUBLIC_URL blank is unset for both (serve used to refuse it, query ignored it)."""
     from report_search.web.cli import _address_config, build_parser
 
     monkeypatch.setenv("REPORT_SEARCH_PUBLIC_URL", " ")
     assert _address_config(build_parser().parse_args(["serve"]))[0]["PUBLIC_URL"] is None
-    result = run("query", "科创板", "--no-build", "--format", "gbt")
+    result = run("query", "科创板", "--no-build", "--format", "gbt", "--index", str(index_path.parent.parent))
     assert result.returncode == 0 and "[R]." in result.stdout and "://" not in result.stdout
     monkeypatch.setenv("REPORT_SEARCH_PUBLIC_URL", PUBLIC.rstrip("/"))  # the slash added, for both alike
     assert _address_config(build_parser().parse_args(["serve"]))[0]["PUBLIC_URL"] == PUBLIC
