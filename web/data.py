@@ -19,7 +19,7 @@ from .params import read, read_q, url_args
 def permalink_url(pid: str) -> str:
     """A paragraph's absolute permalink, what every citation this site gives ends with: under
     the public address when one is configured, else on the host the request named (one of
-    TRUSTED_HOSTS, or forwarded by the trusted proxy)."""
+    ALLOWED_HOSTS, or forwarded by the trusted proxy)."""
     public = current_app.config["PUBLIC_URL"]
     if public:
         return public + url_for("pages.paragraph", pid=pid)[len(request.script_root) + 1:]
