@@ -143,11 +143,17 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str, int]:
 
 
 class Client:
-    """One keep-alive connection; reconnects when the server closes it."""
+    """One keep-alive connection; reconnects when the server closes it. Client k connects from
+    its own loopback address (127.0.0.k+2: all of 127/8 is loopback), as k people would, so the
+    server's per-client connection cap (serve --client-limit) sees k clients, not one."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, k: int = 0) -> None:
         self.host, self.port = host, port
-        self.conn = http.client.HTTPConnection(host, port, timeout=30)
+        self.source = (f"127.0.{k // 250}.{2 + k % 250}", 0) if host == "127.0.0.1" else None
+        self.conn = self.connect()
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=30, source_address=self.source)
 
     def get(self, path: str) -> int:
         for attempt in (1, 2):
@@ -158,7 +164,7 @@ class Client:
                 return response.status
             except (http.client.HTTPException, ConnectionError):
                 self.conn.close()
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.conn = self.connect()
                 if attempt == 2:
                     raise
         return 0
@@ -171,7 +177,7 @@ def load(host: str, port: int, clients: int, seconds: float, seed: int) -> dict[
     deadline = time.monotonic() + seconds
 
     def run(k: int) -> None:
-        mix, client = Mix(seed + k), Client(host, port)
+        mix, client = Mix(seed + k), Client(host, port, k)
         while time.monotonic() < deadline:
             roll = mix.rng.random()
             route = "/healthz" if roll < 0.1 else "/api/search" if roll < 0.55 else "/search"
@@ -203,15 +209,15 @@ def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: 
         paths = [fuzz.path() if hostile else f"/api/search?{urlencode(mix.params(fresh=True), doseq=True)}" for _ in range(step)]
         chunks = [paths[k::clients] for k in range(clients)]
 
-        def run(chunk: list[str]) -> None:
-            client = Client(host, port)
+        def run(chunk: list[str], k: int) -> None:
+            client = Client(host, port, k)
             for path in chunk:
                 try:
                     client.get(path)
                 except Exception:  # noqa: BLE001 — a refused request still counts toward the curve
                     pass
 
-        threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
+        threads = [threading.Thread(target=run, args=(c, k)) for k, c in enumerate(chunks)]
         for t in threads:
             t.start()
         for t in threads:
