@@ -21,7 +21,9 @@ def to_array(mask: int, size: int) -> np.ndarray:
     if not mask:
         return np.empty(0, dtype=np.int64)
     raw = np.frombuffer(mask.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
-    return np.flatnonzero(np.unpackbits(raw, bitorder="little")[:size])
+    at = np.flatnonzero(raw)  # only the bytes holding members are unpacked: a few for a rare word
+    rows, bits = np.nonzero(np.unpackbits(raw[at], bitorder="little").reshape(-1, 8))
+    return at[rows] * 8 + bits
 
 
 def full(size: int) -> int:

@@ -46,6 +46,13 @@ FEW = 3  # at most this many results: suggest other spellings
 KEY_TERMS = 8  # 相关词 offered with a page of results
 
 
+@functools.lru_cache(maxsize=4096)
+def _marked_title(title: str, needles: tuple) -> str:
+    """A section, sub-heading or label line with its matches marked, or "" when it has none:
+    a few hundred distinct titles recur on every page of hits, so each is marked once a query."""
+    return render(title, marks) if (marks := spans(title, needles)) else ""
+
+
 class Engine:
     """An opened index with everything a search needs at hand."""
 
@@ -141,8 +148,7 @@ class Engine:
         """A hit, its text and each title field marked on its own (a field holding a typed term
         whole marks it whole, one lacking it marks its parts)."""
         p = self.paragraphs[d]
-        heading, section, label = (render(t, marks) if (marks := spans(t, needles)) else "" for t in (p.heading, p.section, p.label))
-        return Hit(p, score, snippet(p.text, needles), heading, section, label)
+        return Hit(p, score, snippet(p.text, needles), *(_marked_title(t, tuple(needles)) for t in (p.heading, p.section, p.label)))
 
     def _known(self, chosen: facets.Filters) -> tuple[facets.Filters, list[str]]:
         """The filters without values the corpus does not know, and a note for each one dropped

@@ -73,6 +73,12 @@ def test_bitsets():
     assert bitset.to_array(mask, 257).tolist() == [0, 5, 64, 200, 256]
     assert bitset.to_array(0, 257).tolist() == [] and bitset.to_array(bitset.full(10), 10).tolist() == list(range(10))
     assert mask.bit_count() == 5 and bitset.full(10).bit_count() == 10
+    rng = np.random.default_rng(3)
+    for size in (1, 7, 8, 9, 1000, 56_001):  # sparse to full, sizes on and off a byte boundary
+        for share in (0.0, 0.001, 0.3, 1.0):
+            docs = np.flatnonzero(rng.random(size) < share)
+            out = bitset.to_array(bitset.from_array(docs, size), size)
+            assert out.dtype == np.int64 and out.tolist() == docs.tolist()
 
 
 def test_snippet_marks_and_escapes():
