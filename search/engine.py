@@ -175,6 +175,12 @@ class Engine:
         notes = [f"没有 {s} 节，已忽略（可选：{'、'.join(self.section_choices)}，或一节的标题）" for s in typed if s not in self.sections]
         return known, notes
 
+    def warm(self) -> Engine:
+        """Search a common word and its 相关词 once, so that no visitor pays what is loaded on
+        first use (jieba's dictionary, the 相关词 table: seconds at 100×)."""
+        self.key_terms(self.search(SearchRequest("科技")))
+        return self
+
     def key_terms(self, results: Results, limit: int = KEY_TERMS) -> list[str]:
         """相关词: the words markedly more common in all the hits than in the corpus
         (significant.py), the query's own and function words left out, as the reports write

@@ -221,7 +221,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     address, proxy = _address_config(args)  # a bad public address or proxy is said before any index work
     app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, **address})
-    app.extensions["report_search"].engine.search("科技")  # warm up jieba and the caches before the first visitor
+    app.extensions["report_search"].engine.warm()
     if args.debug:
         print(f"Report Search (Flask debug server): http://{netloc(args.host, args.port)}/", flush=True)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
