@@ -15,10 +15,14 @@ into the index's schema.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import operator
+import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -28,6 +32,8 @@ from .normalize import fold
 _lock = threading.Lock()
 _tokenizer = None  # jieba.Tokenizer, loaded on first use: a quoted search never segments
 _NUMBER = re.compile(r"[\d.,%]+")
+IN_WORKER_FROM = 2000  # texts: fewer are segmented in this process (a second one takes ~0.2 s to start)
+WORKER_CHUNK = 64  # texts sent to the worker at a time
 
 
 def tokenizer():
@@ -79,6 +85,26 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
             yield word, start, end
 
 
+def segmented(text: str) -> list[str]:
+    """A text's jieba words (`words`), as a list."""
+    return [w for w, _, _ in words(text)]
+
+
+def segment_all(texts: Sequence[str]) -> Iterator[list[str]]:
+    """Each text's jieba words, in order. Many texts are segmented in a second process while the
+    caller goes on with each as it comes (a build writes the index meanwhile: jieba is a sixth
+    of a build, Whoosh's writer most of the rest). The process is spawned, not forked: a build
+    may run in a thread of a serving process. One core, or few texts: segmented here."""
+    if len(texts) < IN_WORKER_FROM or (os.cpu_count() or 1) < 2:
+        yield from map(segmented, texts)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield from pool.map(segmented, texts, chunksize=WORKER_CHUNK)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def char_grams(folded: str) -> Iterator[str]:
     """Every character (but spaces) and every adjacent pair of the folded text."""
     for i, ch in enumerate(folded):
@@ -86,6 +112,16 @@ def char_grams(folded: str) -> Iterator[str]:
             yield ch
         if i + 1 < len(folded):
             yield folded[i : i + 2]
+
+
+def gram_counts(text: str) -> Counter[str]:
+    """How often each gram (char_grams) occurs in the folded text: the `grams` field's postings.
+    Counted a kind at a time (characters, then pairs), in C, where char_grams steps in Python."""
+    folded = fold(text)
+    counts = Counter(folded)
+    counts.pop(" ", None)
+    counts.update(map(operator.add, folded, folded[1:]))
+    return counts
 
 
 def gram_keys(folded: str) -> list[str]:
@@ -136,7 +172,7 @@ def index_terms(segmented: Iterable[str]) -> list[str]:
 class GramTokenizer(_TermTokenizer):
     """The `grams` field: every character and adjacent pair of the folded text (char_grams),
     each distinct gram once per document, boosted by how often it occurs there: the posting's
-    weight is the gram's count (schema.GramCounts), so a one- or two-character term is scored
+    weight is the gram's count (schema.GramField), so a one- or two-character term is scored
     from its postings alone, with no pass over the texts. Positions are not indexed: a longer
     string is verified against the folded text column."""
 
@@ -144,4 +180,4 @@ class GramTokenizer(_TermTokenizer):
         return iter(dict.fromkeys(char_grams(fold(value))))
 
     def weighted(self, value: str) -> Iterator[tuple[str, float]]:
-        return ((gram, float(n)) for gram, n in Counter(char_grams(fold(value))).items())
+        return ((gram, float(n)) for gram, n in gram_counts(value).items())

@@ -35,6 +35,7 @@ from pathlib import Path
 import platformdirs
 from whoosh import index as whoosh_index
 
+from .analysis import segment_all
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
@@ -234,8 +235,8 @@ def build(
             ix = whoosh_index.create_in(str(partial), make_schema())
             writer = segment_writer(ix, limitmb=512)
             bar = tqdm(records, desc="indexing", unit="¶", file=sys.stderr, disable=not progress if progress is not None else None)
-            for p in bar:
-                writer.add_document(**document(p))
+            for p, words in zip(bar, segment_all([p.text for p in records])):
+                writer.add_document(**document(p, words))
             writer.commit()
             meta = {
                 "fingerprint": fingerprint(corpus),

@@ -9,30 +9,55 @@ fields / kind. The text and the title are stored and verified against, never re-
 from __future__ import annotations
 
 import functools
+from collections import Counter
 
 from whoosh import columns, fields, formats
+from whoosh.system import pack_uint
 
-from .analysis import GramTokenizer, WordTokenizer, index_terms, words
+from .analysis import GramTokenizer, WordTokenizer, gram_counts, index_terms, segmented
 from .corpus import Report
 from .normalize import fold
 from .paragraph import Paragraph
 
 # Bump when the schema or what goes into a field changes: every index built before is stale.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
-class GramCounts(formats.Existence):
-    """Postings that say which documents hold a gram and, as the posting's weight, how many
-    times: the tokenizer gives each distinct gram once, boosted by its count (GramTokenizer).
-    Whoosh's Frequency format would store the count again as a value; the weight alone is
-    what the search reads."""
+class GramField(fields.FieldType):
+    """The `grams` field: postings that say which documents hold a gram and, as the posting's
+    weight, how many times (analysis.gram_counts). `index` gives Whoosh each distinct gram once,
+    counted straight from the text; the default would make a Token per gram and count them
+    again in the format. No value is stored: the weight alone is what the search reads."""
 
-    def word_values(self, value, analyzer, **kwargs):
-        kwargs["boosts"] = True
-        counts: dict[str, float] = {}
-        for token in formats.tokens(value, analyzer, kwargs):
-            counts[token.text] = counts.get(token.text, 0.0) + token.boost
-        return ((gram, int(n), n * self.field_boost, b"") for gram, n in counts.items())
+    def __init__(self) -> None:
+        super().__init__(formats.Existence(), GramTokenizer(), scorable=False)
+
+    def index(self, value, **kwargs):  # noqa: D102 (Whoosh API)
+        boost = self.format.field_boost
+        return ((gram.encode("utf-8"), n, n * boost, b"") for gram, n in gram_counts(value).items())
+
+
+class WordCounts(formats.Frequency):
+    """Whoosh's Frequency format, counting a list of words (what a build hands the `words` and
+    `title` fields: index_terms of jieba's words) in one pass, where the default makes a Token per
+    word and counts those. A string still goes through the field's analyzer."""
+
+    def word_values(self, value, analyzer, **kwargs):  # noqa: D102 (Whoosh API)
+        if not isinstance(value, (list, tuple)):
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        return ((word, n, float(n) * boost, pack_uint(n)) for word, n in Counter(value).items())
+
+
+class WordField(fields.TEXT):
+    """jieba words (WordTokenizer) with their counts (WordCounts), and no positions: for BM25,
+    more-like-this, key terms and spelling suggestions. With `vector`, each document's words
+    are kept as its term vector too."""
+
+    def __init__(self, vector: bool = False) -> None:
+        super().__init__(analyzer=WordTokenizer(), phrase=False)
+        self.format = WordCounts()
+        self.vector = self.format if vector else None
 
 
 def make_schema() -> fields.Schema:
@@ -63,11 +88,11 @@ def make_schema() -> fields.Schema:
         word_count=fields.COLUMN(columns.NumericColumn("I")),
         doc_kind=fields.COLUMN(columns.RefBytesColumn()),
         doc_year=fields.COLUMN(columns.NumericColumn("H")),
-        grams=fields.FieldType(GramCounts(), GramTokenizer(), scorable=False),
+        grams=GramField(),
         # term vectors: 相关词 and related passages read a record's words back instead of
         # segmenting its text again on every request
-        words=fields.TEXT(analyzer=WordTokenizer(), phrase=False, vector=True),
-        title=fields.TEXT(analyzer=WordTokenizer(), phrase=False, stored=False),
+        words=WordField(vector=True),
+        title=WordField(),
     )
 
 
@@ -89,13 +114,12 @@ def folded_title(p: Paragraph) -> str:
 @functools.lru_cache(maxsize=4096)
 def _title_terms(text: str) -> tuple[str, ...]:
     """A title's index terms: many records share one, so each is segmented once."""
-    return tuple(index_terms(w for w, _, _ in words(text)))
+    return tuple(index_terms(segmented(text)))
 
 
-def document(p: Paragraph) -> dict:
-    """The Whoosh document for a paragraph. Its text is segmented by jieba once, for its true
-    length and for the `words` field's tokens."""
-    segmented = [w for w, _, _ in words(p.text)]
+def document(p: Paragraph, segmented: list[str]) -> dict:
+    """The Whoosh document for a paragraph, given its text's jieba words (analysis.segmented):
+    its true length, and the `words` field's tokens."""
     return {
         "id": p.id,
         "order": p.order,

@@ -10,10 +10,13 @@ from what lies beneath:
   but a release may still change them: `block_reading_works` compares the fast path with the
   public API on a few postings when an index is opened (same ids and weights, in order), and the
   searcher falls back to the public API when they differ or the names are gone.
-- Writing a segment (build): Whoosh's per-document reader asks the file system (an os.stat)
-  for a field's missing length column on every posting it writes; `segment_writer` hands the
-  flush a reader that remembers, and falls back to Whoosh's own writer if the hooks it
-  overrides are gone.
+- Writing a segment (build): Whoosh's writer keeps a tuple per posting, sorts them all (spilling
+  runs to disk past its memory limit) and then writes them one by one, asking for the document's
+  field length each time. `PerTermWriter` keeps each term's postings in arrays as they come (in
+  document order, so already sorted) and hands the W3 postings writer a block at a time: its
+  `_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength` and `_write_block`.
+  tests/test_whoosh_compat.py holds the segment files it writes byte for byte equal to Whoosh's
+  own writer's; `segment_writer` falls back to Whoosh's writer if the methods it uses are gone.
 
 - Answering Whoosh's Expander (key_terms, more_like) from an in-memory vocabulary instead of
   one on-disk look-up per term: `TermStatistics` stands in for the reader.
@@ -23,10 +26,11 @@ tests/test_whoosh_compat.py runs the engine with the postings fallback forced.
 
 from __future__ import annotations
 
+from array import array
 from itertools import islice
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher, W3PerDocReader
+from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.writing import SegmentWriter
 
 PROBE_TERMS = 3  # postings compared on open: the longest …
@@ -89,36 +93,120 @@ def block_reading_works(reader, fieldname: str) -> bool:
         return False
 
 
-class _PerDocReader(W3PerDocReader):
-    """Whoosh's per-document reader, remembering which columns a segment has. Whoosh keeps a
-    column's reader once it found the column, but asks the file system again (an os.stat) for a
-    missing one every time — and while it writes a segment it asks for the field's length column
-    once for every posting, where only `words` and `title` have one (`grams` and the filter fields
-    are never scored): a third of a build was that os.stat. A written segment's files do not change."""
+class TermPostings:
+    """One term's postings as the writer adds them, in document order: numbers, weights and, for
+    formats that keep one, each posting's value."""
 
-    def __init__(self, storage, segment) -> None:
-        super().__init__(storage, segment)
-        self._has: dict[str, bool] = {}
+    __slots__ = ("ids", "weights", "values")
 
-    def has_column(self, fieldname: str) -> bool:
-        if fieldname not in self._has:
-            self._has[fieldname] = super().has_column(fieldname)
-        return self._has[fieldname]
+    def __init__(self) -> None:
+        self.ids, self.weights, self.values = array("I"), array("d"), []
 
 
-class _Writer(SegmentWriter):
-    """Whoosh's segment writer, reading the new segment's field lengths through _PerDocReader."""
+class PostingsByTerm:
+    """Whoosh's posting pool, kept per term. Whoosh's own (writing.PostingPool) keeps one tuple per
+    posting, sorts them all at the end and, past `limitmb`, spills sorted runs to temporary files
+    and merges them back: the bulk of a large build, and a garbage collector walking millions of
+    tuples. A writer adds a document's postings in document order, so each term's postings
+    arrive sorted: only the terms need sorting, and the postings sit in arrays, not objects.
 
-    def per_document_reader(self) -> _PerDocReader:
-        if not self.perdocwriter.is_closed:
-            raise RuntimeError("Per-doc writer is still open")
-        return _PerDocReader(self.storage, self.get_segment())
+    Whoosh's writer calls `add` once per posting: that is a list's append (C), and `take` files
+    the document's postings under their terms in one loop when the document is done."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, TermPostings]] = {}
+        self.pending: list[tuple] = []
+        self.add = self.pending.append  # (fieldname, tbytes, docnum, weight, vbytes)
+
+    def take(self) -> None:
+        """File the pending postings under their terms."""
+        fieldname, terms = None, {}
+        for field, tbytes, docnum, weight, vbytes in self.pending:
+            if field != fieldname:
+                fieldname, terms = field, self.fields.setdefault(field, {})
+            postings = terms.get(tbytes)
+            if postings is None:
+                postings = terms[tbytes] = TermPostings()
+            postings.ids.append(docnum)
+            postings.weights.append(weight)
+            if vbytes:
+                postings.values.append(vbytes)
+        self.pending.clear()
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+        self.pending.clear()
+
+
+def _write_term(postwriter, postings: TermPostings, lengths: list[int] | None) -> None:
+    """A term's postings into the W3 postings writer a block at a time: the block's arrays and
+    statistics set as its add_posting would have left them (private attributes), then Whoosh
+    writes the block; the last stays buffered for finish_postings. A term whose values do not
+    line up with its postings goes posting by posting, through add_posting."""
+    ids, weights, values = postings.ids, postings.weights, postings.values
+    if values and len(values) != len(ids):
+        for i, (docnum, weight) in enumerate(zip(ids, weights)):
+            postwriter.add_posting(docnum, weight, values[i] if i < len(values) else b"", lengths[docnum] if lengths else 0)
+        return
+    limit = postwriter._blocklimit
+    for start in range(0, len(ids), limit):
+        if start:
+            postwriter._write_block()
+        block = ids[start : start + limit]
+        block_weights = weights[start : start + limit]
+        postwriter._ids, postwriter._weights = block, array("f", block_weights)
+        postwriter._values = values[start : start + limit]
+        postwriter._maxweight = max(0, max(block_weights))
+        found = [n for n in map(lengths.__getitem__, block) if n] if lengths else ()
+        postwriter._minlength, postwriter._maxlength = (min(found), max(found)) if found else (None, 0)
+
+
+class PerTermWriter(SegmentWriter):
+    """Whoosh's segment writer with its postings kept per term (PostingsByTerm) and written a
+    term at a time; the field lengths a block records are read once per document, where Whoosh's
+    flush asks the per-document reader (and, for a field without lengths, the file system) once
+    per posting."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = PostingsByTerm()
+
+    def add_document(self, **fields) -> None:
+        try:
+            super().add_document(**fields)
+        except BaseException:
+            self.pool.pending.clear()  # the document was not added: nor are its postings
+            raise
+        self.pool.take()
+
+    def _flush_segment(self) -> None:
+        self.pool.take()
+        self.perdocwriter.close()
+        fieldwriter, lengths = self.fieldwriter, self.codec.per_document_reader(self.storage, self.get_segment())
+        for fieldname, terms in sorted(self.pool.fields.items()):
+            field = self.schema[fieldname]
+            scored = field.scorable and lengths.field_length(fieldname)  # else no length column: every length is 0
+            doc_lengths = [lengths.doc_field_length(d, fieldname) for d in range(self.docnum)] if scored else None
+            fieldwriter.start_field(fieldname, field)
+            for tbytes in sorted(terms):
+                fieldwriter.start_term(tbytes)
+                _write_term(fieldwriter._postwriter, terms[tbytes], doc_lengths)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        lengths.close()
+
+
+_HOOKS = ((SegmentWriter, ("_flush_segment", "get_segment")),
+          (W3FieldWriter, ("start_field", "start_term", "finish_term", "finish_field")),
+          (W3PostingsWriter, ("_write_block", "add_posting", "finish_postings")))
 
 
 def segment_writer(ix, limitmb: int) -> SegmentWriter:
-    """A writer for `ix` that flushes through _PerDocReader; Whoosh's own if its hooks moved."""
-    if all(hasattr(SegmentWriter, name) for name in ("per_document_reader", "get_segment")) and hasattr(W3PerDocReader, "has_column"):
-        return _Writer(ix, limitmb=limitmb)
+    """A writer for `ix` that keeps postings per term; Whoosh's own if the methods it overrides or
+    calls moved (tests/test_whoosh_compat.py holds what it writes equal to Whoosh's own)."""
+    if all(hasattr(cls, name) for cls, names in _HOOKS for name in names):
+        return PerTermWriter(ix)
     return ix.writer(limitmb=limitmb)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 
 from report_search.search import bitset
-from report_search.index.analysis import char_grams, gram_keys, words
+from report_search.index.analysis import char_grams, gram_counts, gram_keys, words
 from report_search.index.normalize import cjk_gaps, compact, fold, fold_with_offsets, nfkc
 from report_search.search.highlight import highlight, snippet
 
@@ -65,6 +67,42 @@ def test_grams_cover_every_substring():
     for i in range(len(folded)):
         for j in range(i + 1, len(folded) + 1):
             assert set(gram_keys(folded[i:j])) <= grams
+
+
+def test_gram_counts_count_every_gram_char_grams_lists(paragraphs):
+    """The `grams` field's postings (gram_counts, counted in C) against char_grams, one by one."""
+    from collections import Counter
+
+    for p in paragraphs:
+        assert gram_counts(p.text) == Counter(char_grams(fold(p.text))), p.id
+    assert gram_counts("哈哈哈 a") == {"哈": 3, "哈哈": 2, "a": 1, "哈 ": 1, " a": 1}  # overlapping pairs; the space only in pairs
+
+
+def test_word_counts_count_a_word_list_as_whoosh_frequency_does(paragraphs):
+    """schema.WordCounts counts a build's word list in one pass: the same (word, count, weight,
+    value) as Whoosh's Frequency format over its Tokens, in the same order."""
+    from whoosh import formats
+
+    from report_search.index.analysis import WordTokenizer, index_terms, segmented
+    from report_search.index.schema import WordCounts
+
+    for p in paragraphs[::10]:
+        terms = index_terms(segmented(p.text))
+        assert list(WordCounts().word_values(terms, WordTokenizer())) == list(formats.Frequency().word_values(terms, WordTokenizer()))
+    text = "科技创新 科技金融"  # a string goes through the analyzer, as before
+    assert list(WordCounts().word_values(text, WordTokenizer())) == list(formats.Frequency().word_values(text, WordTokenizer()))
+
+
+def test_a_second_process_segments_as_this_one_does(paragraphs, monkeypatch):
+    """segment_all hands many texts to a spawned process: the same words, in the same order."""
+    from report_search.index import analysis
+
+    texts = [p.text for p in paragraphs[:300]]
+    monkeypatch.setattr(analysis, "IN_WORKER_FROM", 100)
+    spawned = []
+    monkeypatch.setattr(analysis, "ProcessPoolExecutor", lambda *a, **kw: spawned.append(1) or ProcessPoolExecutor(*a, **kw))
+    assert list(analysis.segment_all(texts)) == [analysis.segmented(t) for t in texts] and spawned
+    assert list(analysis.segment_all(texts[:99])) == [analysis.segmented(t) for t in texts[:99]] and len(spawned) == 1
 
 
 def test_bitsets():

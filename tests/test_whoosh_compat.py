@@ -81,3 +81,32 @@ def test_the_doc_set_matcher_steps_and_skips_like_whoosh_own_list_matcher():
         assert not theirs.is_active()
         with pytest.raises(matching.ReadTooFar):
             ours.next()
+
+
+def test_the_build_writer_writes_what_whoosh_own_writer_writes(tmp_path, paragraphs):
+    """PerTermWriter (postings kept per term, written a block at a time) against Whoosh's own
+    SegmentWriter (a tuple per posting, sorted, written one by one): the same documents make the
+    same segment files, byte for byte. Blocks of 8 postings, so that common terms span many."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.writing import SegmentWriter
+
+    from report_search.index.analysis import segmented
+    from report_search.index.schema import document, make_schema
+
+    docs = [document(p, segmented(p.text)) for p in paragraphs[:120]]
+    written = {}
+    for writer_class in (compat.PerTermWriter, SegmentWriter):
+        folder = tmp_path / writer_class.__name__
+        folder.mkdir()
+        writer = writer_class(whoosh_index.create_in(str(folder), make_schema()), codec=W3Codec(blocklimit=8), compound=False)
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+        # a segment's files: MAIN_<random segment id>.<part>
+        written[writer_class] = {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.iterdir() if f.name.startswith("MAIN_") and "." in f.name}
+    ours, theirs = written[compat.PerTermWriter], written[SegmentWriter]
+    assert {"pst", "trm", "vps", "_words_len.col", "folded_text.col"} <= theirs.keys() and len(theirs["pst"]) > 100_000
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert ours[name] == theirs[name], name
