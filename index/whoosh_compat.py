@@ -27,7 +27,9 @@ tests/test_whoosh_compat.py runs the engine with the postings fallback forced.
 from __future__ import annotations
 
 from array import array
-from itertools import islice
+from collections.abc import Iterator
+from itertools import compress, groupby, islice
+from operator import itemgetter
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher, W3PostingsWriter
@@ -93,68 +95,103 @@ def block_reading_works(reader, fieldname: str) -> bool:
         return False
 
 
-class TermPostings:
-    """One term's postings as the writer adds them, in document order: numbers, weights and, for
-    formats that keep one, each posting's value."""
+class _TermNumbers(dict):
+    """A field's terms -> numbers unique across fields, given in the order the terms are first
+    seen: `keys` lists (fieldname, term) by number."""
 
-    __slots__ = ("ids", "weights", "values")
+    def __init__(self, fieldname: str, keys: list[tuple[str, bytes]]) -> None:
+        super().__init__()
+        self.fieldname, self.keys = fieldname, keys
+
+    def __missing__(self, tbytes: bytes) -> int:
+        self[tbytes] = number = len(self.keys)
+        self.keys.append((self.fieldname, tbytes))
+        return number
+
+
+class PostingColumns:
+    """Whoosh's posting pool, kept as columns. Whoosh's own (writing.PostingPool) keeps a tuple
+    per posting, sorts them all at the end and, past `limitmb`, spills sorted runs to temporary
+    files and merges them back: the bulk of a large build. Here each posting is a term number, a
+    document number and a weight in three arrays (and its value, for formats that keep one), and
+    the flush groups them by term with one stable sort: a writer adds documents in order, so
+    within a term the postings stay in document order, as Whoosh writes them.
+
+    Whoosh's writer calls `add` once per posting: that is a list's append, and `take` moves the
+    document's postings into the columns when the document is done, in C (zip, map, extend)."""
 
     def __init__(self) -> None:
-        self.ids, self.weights, self.values = array("I"), array("d"), []
-
-
-class PostingsByTerm:
-    """Whoosh's posting pool, kept per term. Whoosh's own (writing.PostingPool) keeps one tuple per
-    posting, sorts them all at the end and, past `limitmb`, spills sorted runs to temporary files
-    and merges them back: the bulk of a large build, and a garbage collector walking millions of
-    tuples. A writer adds a document's postings in document order, so each term's postings
-    arrive sorted: only the terms need sorting, and the postings sit in arrays, not objects.
-
-    Whoosh's writer calls `add` once per posting: that is a list's append (C), and `take` files
-    the document's postings under their terms in one loop when the document is done."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, TermPostings]] = {}
         self.pending: list[tuple] = []
         self.add = self.pending.append  # (fieldname, tbytes, docnum, weight, vbytes)
+        self.keys: list[tuple[str, bytes]] = []  # (fieldname, term) by term number
+        self.numbers: dict[str, _TermNumbers] = {}
+        self.terms, self.docs, self.weights = array("I"), array("I"), array("d")
+        self.value_at, self.values = array("Q"), []  # the postings with a value, and their values
 
     def take(self) -> None:
-        """File the pending postings under their terms."""
-        fieldname, terms = None, {}
-        for field, tbytes, docnum, weight, vbytes in self.pending:
-            if field != fieldname:
-                fieldname, terms = field, self.fields.setdefault(field, {})
-            postings = terms.get(tbytes)
-            if postings is None:
-                postings = terms[tbytes] = TermPostings()
-            postings.ids.append(docnum)
-            postings.weights.append(weight)
-            if vbytes:
-                postings.values.append(vbytes)
+        """Move the pending postings into the columns."""
+        if not self.pending:
+            return
+        start = len(self.docs)
+        for fieldname, postings in groupby(self.pending, itemgetter(0)):
+            _, tbytes, docs, weights, values = zip(*postings)
+            numbers = self.numbers.get(fieldname)
+            if numbers is None:
+                numbers = self.numbers[fieldname] = _TermNumbers(fieldname, self.keys)
+            self.terms.extend(map(numbers.__getitem__, tbytes))
+            self.docs.extend(docs)
+            self.weights.extend(weights)
+            if any(values):
+                self.value_at.extend(compress(range(start, start + len(values)), values))
+                self.values.extend(filter(None, values))
+            start += len(docs)
         self.pending.clear()
+
+    def by_term(self) -> Iterator[tuple[str, bytes, list[int], list[float], list[bytes]]]:
+        """(fieldname, term, document numbers, weights, values) per term, in the order Whoosh
+        writes them: by field, then term; each term's postings in document order. The values are
+        one per posting (b"" where a posting has none), or none at all if no posting has one."""
+        self.take()
+        keys = self.keys
+        in_order = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[in_order] = np.arange(len(keys))
+        ranks = rank[np.frombuffer(self.terms, dtype=np.uint32)]
+        order = np.argsort(ranks, kind="stable")
+        ends = np.cumsum(np.bincount(ranks, minlength=len(keys))).tolist()
+        docs, weights = np.frombuffer(self.docs, dtype=np.uint32)[order], np.frombuffer(self.weights)[order]
+        values = None
+        if self.values:
+            values = np.full(len(order), b"", dtype=object)
+            values[np.frombuffer(self.value_at, dtype=np.uint64).astype(np.int64)] = self.values
+            values = values[order]
+        start = 0
+        for number, end in zip(in_order, ends):
+            fieldname, tbytes = keys[number]
+            term_values = values[start:end].tolist() if values is not None else []
+            yield fieldname, tbytes, docs[start:end].tolist(), weights[start:end].tolist(), term_values if any(term_values) else []
+            start = end
 
     def cleanup(self) -> None:
-        self.fields.clear()
-        self.pending.clear()
+        self.__init__()
 
 
-def _write_term(postwriter, postings: TermPostings, lengths: list[int] | None) -> None:
+def _write_term(postwriter, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None) -> None:
     """A term's postings into the W3 postings writer a block at a time: the block's arrays and
     statistics set as its add_posting would have left them (private attributes), then Whoosh
-    writes the block; the last stays buffered for finish_postings. A term whose values do not
-    line up with its postings goes posting by posting, through add_posting."""
-    ids, weights, values = postings.ids, postings.weights, postings.values
-    if values and len(values) != len(ids):
-        for i, (docnum, weight) in enumerate(zip(ids, weights)):
-            postwriter.add_posting(docnum, weight, values[i] if i < len(values) else b"", lengths[docnum] if lengths else 0)
+    writes the block; the last stays buffered for finish_postings. `values` is one per posting,
+    or empty if no posting has one; a term where only some have one goes posting by posting,
+    through add_posting (which keeps only the values that are there)."""
+    if values and not all(values):
+        for docnum, weight, value in zip(ids, weights, values):
+            postwriter.add_posting(docnum, weight, value, lengths[docnum] if lengths else 0)
         return
     limit = postwriter._blocklimit
     for start in range(0, len(ids), limit):
         if start:
             postwriter._write_block()
-        block = ids[start : start + limit]
-        block_weights = weights[start : start + limit]
-        postwriter._ids, postwriter._weights = block, array("f", block_weights)
+        block, block_weights = ids[start : start + limit], weights[start : start + limit]
+        postwriter._ids, postwriter._weights = array("I", block), array("f", block_weights)
         postwriter._values = values[start : start + limit]
         postwriter._maxweight = max(0, max(block_weights))
         found = [n for n in map(lengths.__getitem__, block) if n] if lengths else ()
@@ -162,14 +199,14 @@ def _write_term(postwriter, postings: TermPostings, lengths: list[int] | None) -
 
 
 class PerTermWriter(SegmentWriter):
-    """Whoosh's segment writer with its postings kept per term (PostingsByTerm) and written a
+    """Whoosh's segment writer with its postings kept as columns (PostingColumns) and written a
     term at a time; the field lengths a block records are read once per document, where Whoosh's
     flush asks the per-document reader (and, for a field without lengths, the file system) once
     per posting."""
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
-        self.pool = PostingsByTerm()
+        self.pool = PostingColumns()
 
     def add_document(self, **fields) -> None:
         try:
@@ -183,15 +220,20 @@ class PerTermWriter(SegmentWriter):
         self.pool.take()
         self.perdocwriter.close()
         fieldwriter, lengths = self.fieldwriter, self.codec.per_document_reader(self.storage, self.get_segment())
-        for fieldname, terms in sorted(self.pool.fields.items()):
-            field = self.schema[fieldname]
-            scored = field.scorable and lengths.field_length(fieldname)  # else no length column: every length is 0
-            doc_lengths = [lengths.doc_field_length(d, fieldname) for d in range(self.docnum)] if scored else None
-            fieldwriter.start_field(fieldname, field)
-            for tbytes in sorted(terms):
-                fieldwriter.start_term(tbytes)
-                _write_term(fieldwriter._postwriter, terms[tbytes], doc_lengths)
-                fieldwriter.finish_term()
+        current, doc_lengths = None, None
+        for fieldname, tbytes, ids, weights, values in self.pool.by_term():
+            if fieldname != current:
+                if current is not None:
+                    fieldwriter.finish_field()
+                field = self.schema[fieldname]
+                scored = field.scorable and lengths.field_length(fieldname)  # else no length column: every length is 0
+                doc_lengths = [lengths.doc_field_length(d, fieldname) for d in range(self.docnum)] if scored else None
+                fieldwriter.start_field(fieldname, field)
+                current = fieldname
+            fieldwriter.start_term(tbytes)
+            _write_term(fieldwriter._postwriter, ids, weights, values, doc_lengths)
+            fieldwriter.finish_term()
+        if current is not None:
             fieldwriter.finish_field()
         fieldwriter.close()
         lengths.close()

@@ -8,7 +8,7 @@ import random
 import numpy as np
 
 import pytest
-from whoosh import matching
+from whoosh import analysis, fields, formats, matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from report_search.search import store
@@ -83,30 +83,51 @@ def test_the_doc_set_matcher_steps_and_skips_like_whoosh_own_list_matcher():
             ours.next()
 
 
-def test_the_build_writer_writes_what_whoosh_own_writer_writes(tmp_path, paragraphs):
-    """PerTermWriter (postings kept per term, written a block at a time) against Whoosh's own
-    SegmentWriter (a tuple per posting, sorted, written one by one): the same documents make the
-    same segment files, byte for byte. Blocks of 8 postings, so that common terms span many."""
+def _segment_files(folder, writer_class, schema, docs) -> dict[str, bytes]:
+    """The files of a segment written by `writer_class`, in blocks of 8 postings (so that common
+    terms span many), by part name: a segment's files are MAIN_<random segment id>.<part>."""
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec
+
+    folder.mkdir()
+    writer = writer_class(whoosh_index.create_in(str(folder), schema), codec=W3Codec(blocklimit=8), compound=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.iterdir() if f.name.startswith("MAIN_") and "." in f.name}
+
+
+def test_the_build_writer_writes_what_whoosh_own_writer_writes(tmp_path, paragraphs):
+    """PerTermWriter (postings kept as columns, written a block at a time) against Whoosh's own
+    SegmentWriter (a tuple per posting, sorted, written one by one): the same documents make the
+    same segment files, byte for byte."""
     from whoosh.writing import SegmentWriter
 
     from report_search.index.analysis import segmented
     from report_search.index.schema import document, make_schema
 
     docs = [document(p, segmented(p.text)) for p in paragraphs[:120]]
-    written = {}
-    for writer_class in (compat.PerTermWriter, SegmentWriter):
-        folder = tmp_path / writer_class.__name__
-        folder.mkdir()
-        writer = writer_class(whoosh_index.create_in(str(folder), make_schema()), codec=W3Codec(blocklimit=8), compound=False)
-        for doc in docs:
-            writer.add_document(**doc)
-        writer.commit()
-        # a segment's files: MAIN_<random segment id>.<part>
-        written[writer_class] = {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.iterdir() if f.name.startswith("MAIN_") and "." in f.name}
-    ours, theirs = written[compat.PerTermWriter], written[SegmentWriter]
+    ours, theirs = (_segment_files(tmp_path / w.__name__, w, make_schema(), docs) for w in (compat.PerTermWriter, SegmentWriter))
     assert {"pst", "trm", "vps", "_words_len.col", "folded_text.col"} <= theirs.keys() and len(theirs["pst"]) > 100_000
     assert ours.keys() == theirs.keys()
     for name in theirs:
         assert ours[name] == theirs[name], name
+
+
+class _SometimesValued(fields.FieldType):
+    """Postings that carry a value only in the documents whose text says "valued"."""
+
+    def index(self, value, **kwargs):
+        value_bytes = b"v" if "valued" in value.split() else b""
+        return ((w.encode(), 1, 1.0, value_bytes) for w in value.split())
+
+
+def test_the_build_writer_keeps_a_value_only_where_a_posting_has_one(tmp_path):
+    """A term whose postings have a value in some documents and none in others: written posting
+    by posting, as Whoosh does (it keeps only the values that are there)."""
+    from whoosh.writing import SegmentWriter
+
+    schema = fields.Schema(body=_SometimesValued(formats.Positions(), analysis.SimpleAnalyzer()), tag=fields.ID)
+    docs = [{"body": "x y valued" if k % 3 == 0 else "x y", "tag": f"t{k % 4}"} for k in range(40)]
+    ours, theirs = (_segment_files(tmp_path / w.__name__, w, schema, docs) for w in (compat.PerTermWriter, SegmentWriter))
+    assert ours == theirs and theirs["pst"]
