@@ -12,8 +12,8 @@ from what lies beneath:
   searcher falls back to the public API when they differ or the names are gone.
 - Writing a segment (build): Whoosh's writer keeps a tuple per posting, sorts them all (spilling
   runs to disk past its memory limit) and then writes them one by one, asking for the document's
-  field length each time. `PerTermWriter` keeps each term's postings in arrays as they come (in
-  document order, so already sorted) and hands the W3 postings writer a block at a time: its
+  field length each time. `PerTermWriter` keeps the postings as arrays (PostingColumns), groups
+  them by term with one stable sort and hands the W3 postings writer a block at a time: its
   `_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength` and `_write_block`.
   tests/test_whoosh_compat.py holds the segment files it writes byte for byte equal to Whoosh's
   own writer's; `segment_writer` falls back to Whoosh's writer if the methods it uses are gone.
