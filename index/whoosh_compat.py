@@ -150,26 +150,39 @@ class PostingColumns:
     def by_term(self) -> Iterator[tuple[str, bytes, list[int], list[float], list[bytes]]]:
         """(fieldname, term, document numbers, weights, values) per term, in the order Whoosh
         writes them: by field, then term; each term's postings in document order. The values are
-        one per posting (b"" where a posting has none), or none at all if no posting has one."""
+        one per posting (b"" where a posting has none), or none at all if no posting has one.
+        The columns are handed over: the pool is empty afterwards."""
         self.take()
-        keys = self.keys
-        in_order = sorted(range(len(keys)), key=keys.__getitem__)
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[in_order] = np.arange(len(keys))
+        keys, count = self.keys, len(self.keys)
+        in_order = sorted(range(count), key=keys.__getitem__)
+        rank = np.empty(count, dtype=np.int32)
+        rank[in_order] = np.arange(count, dtype=np.int32)
         ranks = rank[np.frombuffer(self.terms, dtype=np.uint32)]
         order = np.argsort(ranks, kind="stable")
-        ends = np.cumsum(np.bincount(ranks, minlength=len(keys))).tolist()
+        ends = np.cumsum(np.bincount(ranks, minlength=count)).tolist()
+        del ranks
         docs, weights = np.frombuffer(self.docs, dtype=np.uint32)[order], np.frombuffer(self.weights)[order]
-        values = None
-        if self.values:
-            values = np.full(len(order), b"", dtype=object)
-            values[np.frombuffer(self.value_at, dtype=np.uint64).astype(np.int64)] = self.values
-            values = values[order]
+        # where each posting with a value went, and its values in that order
+        sorted_at = np.empty(len(order), dtype=np.int64)
+        sorted_at[order] = np.arange(len(order))
+        value_at = sorted_at[np.frombuffer(self.value_at, dtype=np.uint64).astype(np.int64)]
+        del order, sorted_at
+        by_place = np.argsort(value_at)
+        value_at, values = value_at[by_place], [self.values[i] for i in by_place.tolist()]
+        self.__init__()
         start = 0
         for number, end in zip(in_order, ends):
             fieldname, tbytes = keys[number]
-            term_values = values[start:end].tolist() if values is not None else []
-            yield fieldname, tbytes, docs[start:end].tolist(), weights[start:end].tolist(), term_values if any(term_values) else []
+            lo, hi = np.searchsorted(value_at, (start, end)).tolist()
+            if hi - lo == end - start:
+                term_values = values[lo:hi]
+            elif hi > lo:  # some postings have a value, some not
+                term_values = [b""] * (end - start)
+                for at, value in zip(value_at[lo:hi].tolist(), values[lo:hi]):
+                    term_values[at - start] = value
+            else:
+                term_values = []
+            yield fieldname, tbytes, docs[start:end].tolist(), weights[start:end].tolist(), term_values
             start = end
 
     def cleanup(self) -> None:
