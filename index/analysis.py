@@ -20,9 +20,10 @@ import operator
 import os
 import re
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -33,7 +34,8 @@ _lock = threading.Lock()
 _tokenizer = None  # jieba.Tokenizer, loaded on first use: a quoted search never segments
 _NUMBER = re.compile(r"[\d.,%]+")
 IN_WORKER_FROM = 2000  # texts: fewer are segmented in this process (a second one takes ~0.2 s to start)
-WORKER_CHUNK = 64  # texts sent to the worker at a time
+WORKER_CHUNK = 64  # texts sent to the worker at a time …
+WORKER_AHEAD = 32  # … and chunks it may be ahead of the caller
 
 
 def tokenizer():
@@ -90,17 +92,28 @@ def segmented(text: str) -> list[str]:
     return [w for w, _, _ in words(text)]
 
 
+def segment_many(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's jieba words: one chunk of segment_all's, in its worker process."""
+    return [segmented(text) for text in texts]
+
+
 def segment_all(texts: Sequence[str]) -> Iterator[list[str]]:
     """Each text's jieba words, in order. Many texts are segmented in a second process while the
     caller goes on with each as it comes (a build writes the index meanwhile: jieba is a sixth
-    of a build, Whoosh's writer most of the rest). The process is spawned, not forked: a build
-    may run in a thread of a serving process. One core, or few texts: segmented here."""
+    of a build, Whoosh's writer most of the rest), WORKER_AHEAD chunks ahead at most, so the
+    words of a large corpus are never all held at once. The process is spawned, not forked: a
+    build may run in a thread of a serving process. One core, or few texts: segmented here."""
     if len(texts) < IN_WORKER_FROM or (os.cpu_count() or 1) < 2:
         yield from map(segmented, texts)
         return
+    chunks = (texts[start : start + WORKER_CHUNK] for start in range(0, len(texts), WORKER_CHUNK))
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        yield from pool.map(segmented, texts, chunksize=WORKER_CHUNK)
+        ahead = deque(pool.submit(segment_many, chunk) for chunk in islice(chunks, WORKER_AHEAD))
+        while ahead:
+            done = ahead.popleft().result()
+            ahead.extend(pool.submit(segment_many, chunk) for chunk in islice(chunks, 1))
+            yield from done
     finally:
         pool.shutdown(cancel_futures=True)
 
