@@ -35,6 +35,7 @@ class FacetedTopCollector(collectors.Collector):
         self.allowed, self.size, self.limit = allowed, size, limit
         self.sortedby, self.scored = sortedby, scored
         self.matched = 0
+        self.passing = np.empty(0, dtype=np.int64)  # the allowed matches, listed once in finish()
         self.items: list[tuple[float, int]] = []
 
     def prepare(self, top_searcher, q, context) -> None:
@@ -70,7 +71,7 @@ class FacetedTopCollector(collectors.Collector):
         return total
 
     def finish(self) -> None:
-        passing = bitset.to_array(self.matched & self.allowed, self.size)
+        self.passing = passing = bitset.to_array(self.matched & self.allowed, self.size)
         if self.limit and len(passing):
             if self.sortedby is not None:  # then document order
                 keys, scores = self.sortedby.keys(self.top_searcher, passing), -passing.astype(np.float64)

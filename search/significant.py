@@ -20,7 +20,6 @@ import numpy as np
 
 from report_search.index.normalize import fold_with_offsets, nfkc
 
-from . import bitset
 
 FIELD = "words"  # the jieba words of the text, with term vectors
 MIN_HITS = 2  # a word in one hit says nothing about the hits
@@ -58,14 +57,12 @@ class SignificantTerms:
         self.offered = np.array([t not in stop for t in self.terms])  # stop words are never offered
         self.written: dict[str, str] = {}  # folded word -> as the reports write it, learnt as asked for
 
-    def top(self, hits: int, asked: Iterable[str], limit: int) -> list[str]:
-        """Up to `limit` words most significant in the hits (a bitset), none of them part of a
-        query term or a query term part of them, in the reports' own spelling."""
-        size = self.searcher.size
-        n = hits.bit_count()
+    def top(self, docs: np.ndarray, asked: Iterable[str], limit: int) -> list[str]:
+        """Up to `limit` words most significant in the hits (document numbers, ascending), none
+        of them part of a query term or a query term part of them, in the reports' own spelling."""
+        size, n = self.searcher.size, len(docs)
         if not n or not size:
             return []
-        docs = bitset.to_array(hits, size)
         if n > SAMPLE:
             docs = docs[np.linspace(0, n - 1, SAMPLE).astype(np.int64)]
             n = SAMPLE
