@@ -53,7 +53,8 @@ class SignificantTerms:
                 start[d + 1] = len(words)
         self.start = start
         self.word = np.array(words, dtype=np.int32)
-        self.background = np.bincount(self.word, minlength=len(self.terms)).astype(np.float64)
+        background = np.bincount(self.word, minlength=len(self.terms))
+        self.base = np.maximum(background / max(searcher.size, 1), 1e-12)  # each word's share of the corpus
         self.offered = np.array([t not in stop for t in self.terms])  # stop words are never offered
         self.written: dict[str, str] = {}  # folded word -> as the reports write it, learnt as asked for
 
@@ -68,14 +69,16 @@ class SignificantTerms:
             n = SAMPLE
         first, counts = self.start[docs], self.start[docs + 1] - self.start[docs]
         at = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        foreground = np.bincount(self.word[at], minlength=len(self.terms)).astype(np.float64)
-        share, base = foreground / n, self.background / size
+        foreground = np.bincount(self.word[at], minlength=len(self.terms))
+        # only words in enough hits, and not stop words, are scored
+        candidates = np.flatnonzero((foreground >= max(MIN_HITS, MIN_SHARE * n)) & self.offered)
+        share, base = foreground[candidates] / n, self.base[candidates]
         # JLH: (how much more common in the hits) × (how many times as common)
-        score = np.where(share > base, (share - base) * share / np.maximum(base, 1e-12), 0.0)
-        keep = self.offered & (foreground >= max(MIN_HITS, MIN_SHARE * n)) & (score > 0)
+        score = (share - base) * share / base
+        candidates, score = candidates[score > 0], score[score > 0]
         asked = [a for a in asked if a]
         chosen: list[str] = []
-        for i in np.flatnonzero(keep)[np.argsort(-score[keep], kind="stable")].tolist():
+        for i in candidates[np.argsort(-score, kind="stable")].tolist():
             term = self.terms[i]
             if any(term in a or a in term for a in asked):
                 continue
