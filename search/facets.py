@@ -96,9 +96,9 @@ def merge(a: Filters, b: Filters) -> Filters:
 class FacetIndex:
     """For every facet value, the documents carrying it: Whoosh's postings of the facet fields
     (searcher.allowed), read once per engine, kept as bitsets (to filter) and as one matrix of
-    64-bit words per facet, a row a value (to count). A common word matches tens of thousands
-    of paragraphs at 100×; counting its 49 facet values one big integer at a time was a tenth
-    of its search, while one AND and popcount over each facet's matrix is a few vector operations."""
+    64-bit words, a row a value (to count). A common word matches tens of thousands of
+    paragraphs at 100×; counting its 49 facet values one big integer at a time was a tenth of
+    its search, while one AND and popcount over the matrix is a few vector operations."""
 
     def __init__(self, searcher, order: dict[str, Sequence]) -> None:
         """`order[facet]` lists the values the corpus knows for that facet."""
@@ -107,37 +107,34 @@ class FacetIndex:
         self.masks: dict[str, dict] = {
             facet: {v: m for v in order[facet] if (m := searcher.allowed(wq.Term(FIELDS[facet], v)))} for facet in FACET_NAMES
         }
-        self.matrices = {facet: np.stack([bitset.words(m, self.size) for m in masks.values()]) if masks else None
-                         for facet, masks in self.masks.items()}
+        rows = [bitset.words(m, self.size) for masks in self.masks.values() for m in masks.values()]
+        self.matrix = np.stack(rows) if rows else np.zeros((0, (self.size + 63) // 64), dtype="<u8")
+        ends = np.cumsum([len(masks) for masks in self.masks.values()]).tolist()
+        self.rows = {facet: slice(end - len(self.masks[facet]), end) for facet, end in zip(FACET_NAMES, ends)}
 
     def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
         """The documents passing every filter (and `allowed`, the filters that are no facet),
-        and per facet the counts over the documents that pass the *other* facets' filters."""
+        and per facet the counts over the documents that pass the *other* facets' filters
+        (the same documents for every facet when no filter narrows: then one count does all)."""
         chosen = self.selections(filters)
         narrowing = [f for f in FACET_NAMES if filters.selected(f)]
         everything = matched & allowed
+        counted: dict[int, tuple[int, list[int]]] = {}  # by id, the bitset kept alive: each distinct base counted once
         counts: dict[str, Counter] = {}
-        converted: dict[int, tuple[int, np.ndarray]] = {}  # by id, the bitset kept alive: each distinct base converted once
         for facet in FACET_NAMES:
             base = everything
             for other in narrowing:
                 if other != facet:
                     base &= chosen[other]
-            if id(base) not in converted:
-                converted[id(base)] = (base, bitset.words(base, self.size))
-            counts[facet] = self._count(facet, converted[id(base)][1])
+            if id(base) not in counted:
+                found = np.bitwise_count(self.matrix & bitset.words(base, self.size)).sum(axis=1, dtype=np.int64)
+                counted[id(base)] = (base, found.tolist())
+            found = counted[id(base)][1][self.rows[facet]]
+            counts[facet] = Counter({v: n for v, n in zip(self.masks[facet], found) if n})
         passing = everything
         for facet in narrowing:
             passing &= chosen[facet]
         return passing, counts
-
-    def _count(self, facet: str, docs: np.ndarray) -> Counter:
-        """How many of `docs` (bitset.words) carry each value of `facet`."""
-        matrix = self.matrices[facet]
-        if matrix is None:
-            return Counter()
-        found = np.bitwise_count(matrix & docs).sum(axis=1, dtype=np.int64)
-        return Counter({v: n for v, n in zip(self.masks[facet], found.tolist()) if n})
 
     def passing(self, filters: Filters, allowed: int) -> int:
         """The documents every filter allows, whatever the query."""
