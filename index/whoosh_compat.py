@@ -169,7 +169,7 @@ class PostingColumns:
         del order, sorted_at
         by_place = np.argsort(value_at)
         value_at, values = value_at[by_place], [self.values[i] for i in by_place.tolist()]
-        self.__init__()
+        self.cleanup()
         start = 0
         for number, end in zip(in_order, ends):
             fieldname, tbytes = keys[number]
@@ -186,6 +186,7 @@ class PostingColumns:
             start = end
 
     def cleanup(self) -> None:
+        """Empty the pool (Whoosh calls this when the segment is closed)."""
         self.__init__()
 
 
