@@ -154,10 +154,11 @@ def rss_kib(pid: int) -> tuple[int, int, int]:
     return rss, hwm, pss
 
 
-def start_server(threads: int, workers: int | None) -> tuple[subprocess.Popen, str, int]:
-    more = ["--workers", str(workers)] if workers else []  # not given: the server's default (and a main without the option)
+def start_server(threads: int | None, workers: int | None) -> tuple[subprocess.Popen, str, int]:
+    more = [*(["--threads", str(threads)] if threads else []),  # not given: the server's defaults
+            *(["--workers", str(workers)] if workers else [])]  # (and a main without --workers)
     server = subprocess.Popen(
-        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--threads", str(threads), *more],
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", *more],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     for line in server.stdout:  # type: ignore[union-attr]
@@ -256,7 +257,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--threads", type=int, default=8, help="server threads per worker (serve --threads)")
+    parser.add_argument("--threads", type=int, help="server threads per worker (serve --threads; default: serve's)")
     parser.add_argument("--workers", type=int, help="server processes (serve --workers; default: serve's)")
     parser.add_argument("--plateau", type=int, default=50_000, help="varied requests for the RSS curve (0: skip)")
     parser.add_argument("--hostile", type=int, default=20_000, help="hostile requests for the second RSS curve (0: skip)")
@@ -270,8 +271,8 @@ def main() -> None:
         end = rss_kib(server.pid)
         processes = len(_tree(server.pid))
         total = sum(len(r["times"]) for r in results.values())
-        workers = f" --workers {args.workers}" if args.workers else ""
-        print(f"{args.clients} clients × {args.seconds:.0f} s against report-search serve --threads {args.threads}{workers} "
+        options = "".join(f" --{k} {v}" for k, v in (("threads", args.threads), ("workers", args.workers)) if v)
+        print(f"{args.clients} clients × {args.seconds:.0f} s against report-search serve{options} "
               f"(loopback; {processes} server process{'es' if processes > 1 else ''})")
         print(f"{'route':<12} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p50 ÷ healthz':>14}")
         floor = statistics.median(results["/healthz"]["times"]) if results["/healthz"]["times"] else float("nan")

@@ -31,6 +31,7 @@ from .public import PUBLIC_URL_ENV, netloc, own_hosts, public_url, public_url_fr
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
 WORKERS = 2  # serve: processes; one Python process uses one core at a time (benchmarks/results/load-issue16-session3.txt)
+THREADS = 4  # serve: threads per worker process (8 in all, as one process had before --workers)
 CLIENT_LIMIT = 20  # serve: open connections from one address (a browser opens about 6)
 
 
@@ -287,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the web app (waitress), building the index first if needed")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=5000, help="0 picks a free port")
-    p.add_argument("--threads", type=_positive, default=8, help="threads per worker process (default 8)")
+    p.add_argument("--threads", type=_positive, default=THREADS, help=f"threads per worker process (default {THREADS})")
     p.add_argument("--workers", type=_positive, default=WORKERS,
                    help=f"processes serving from the one socket, each with its own threads (default {WORKERS})")
     p.add_argument("--connection-limit", type=_positive, default=CONNECTION_LIMIT,

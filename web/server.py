@@ -9,6 +9,7 @@ waitress is extended where it is meant to be: its channel's `parser_class` and
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ from waitress.utilities import Error, RequestEntityTooLarge
 from .public import url_prefix
 from .workers import ClientCounts, Workers, listening_socket
 
+MALLOC_ARENAS = 2  # glibc's malloc arenas per process (its default, 8 per core, keeps ~10 MiB more per process)
 LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
 ALLOWED = "GET, HEAD, OPTIONS"  # every route of the app answers these methods only
 FIRST_BYTE_TIMEOUT = 5  # seconds a new connection may stay silent before it is closed
@@ -200,11 +202,23 @@ def _address(public_url: str | None, trusted_proxy: str | None) -> dict:
     return options
 
 
+def _few_malloc_arenas() -> None:
+    """At most MALLOC_ARENAS malloc arenas (glibc's M_ARENA_MAX, as $MALLOC_ARENA_MAX sets it):
+    each of waitress's threads would otherwise get an arena of its own, and the freed memory
+    scattered over them stays in the process (about 10 MiB per process under load at 1x). Set
+    before the threads start; elsewhere than glibc there is nothing to set."""
+    try:
+        ctypes.CDLL(None).mallopt(-8, MALLOC_ARENAS)  # -8: M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        pass
+
+
 def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int, client_limit: int,
            public_url: str | None = None, trusted_proxy: str | None = None, workers: int = 1):
     """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port.
     `workers` > 1: that many processes (web/workers.py) share the connection limit and the
     socket, each with `threads` threads; each starts watching the index (`app`'s EngineHolder)."""
+    _few_malloc_arenas()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connection_limit + threads + 64  # sockets + index files + logs
     if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
