@@ -341,3 +341,7 @@ def test_links_are_written_as_url_for_writes_them(app, args):
     with app.test_request_context("/search?q=x"):
         assert Links("pages.search")(args) == url_for("pages.search", **args)
         assert Links("pages.export")({**args, "format": "csv"}) == url_for("pages.export", **args, format="csv")
+        for pid in ("2020-ch4-0177", "2019-ch4", "a b/é?#%", "科技"):  # the last two go through url_for
+            assert Links("pages.paragraph", "pid")(args, pid) == url_for("pages.paragraph", pid=pid, **args)
+            assert Links("pages.paragraph", "pid", _external=True)(args, pid) == url_for("pages.paragraph", pid=pid, **args, _external=True)
+            assert Links("pages.reader", "report")(args, pid) == url_for("pages.reader", report=pid, **args)

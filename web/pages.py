@@ -68,6 +68,8 @@ def search():
         export_cap=params.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
         cite=cite(),
+        paragraph_link=Links("pages.paragraph", "pid"),
+        reader_link=Links("pages.reader", "report"),
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
