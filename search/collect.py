@@ -23,6 +23,8 @@ from whoosh import collectors, searching, sorting
 from . import bitset
 from .exact import DocSetMatcher, positive_leaves
 
+STRIDE = 16  # many matches: the page's bound is taken from every STRIDE-th (see _first)
+
 
 class FacetedTopCollector(collectors.Collector):
     """The first `limit` allowed matches by (`sortedby` key, score, document number); with
@@ -35,6 +37,7 @@ class FacetedTopCollector(collectors.Collector):
         self.allowed, self.size, self.limit = allowed, size, limit
         self.sortedby, self.scored = sortedby, scored
         self.matched = 0
+        self.passing = np.empty(0, dtype=np.int64)  # the allowed matches, listed once in finish()
         self.items: list[tuple[float, int]] = []
 
     def prepare(self, top_searcher, q, context) -> None:
@@ -70,7 +73,7 @@ class FacetedTopCollector(collectors.Collector):
         return total
 
     def finish(self) -> None:
-        passing = bitset.to_array(self.matched & self.allowed, self.size)
+        self.passing = passing = bitset.to_array(self.matched & self.allowed, self.size)
         if self.limit and len(passing):
             if self.sortedby is not None:  # then document order
                 keys, scores = self.sortedby.keys(self.top_searcher, passing), -passing.astype(np.float64)
@@ -97,14 +100,16 @@ class FacetedTopCollector(collectors.Collector):
 
 def _first(key: np.ndarray, then: np.ndarray, docs: np.ndarray, limit: int) -> np.ndarray:
     """Positions of the `limit` smallest (key, then, doc) triples, in that order. `key` is
-    whole numbers, so (key, then) orders as one number, key·span + then; only the candidates at
-    or below the limit-th of those are sorted, ties at the boundary all kept: the order is
-    exactly a full sort's."""
+    whole numbers, so (key, then) orders as one number, key·span + then. Only the candidates at
+    or below a bound are sorted: the limit-th smallest of every STRIDE-th value (of a subset, so
+    never below the whole's limit-th: ties and all, every one of the first `limit` is a
+    candidate), or of all values when there are few. The order is exactly a full sort's."""
     if len(docs) > limit:
         low = then.min()
         combined = key * (then.max() - low + 1) + (then - low)
-        kth = np.partition(combined, limit - 1)[limit - 1]
-        candidates = np.flatnonzero(combined <= kth)
+        pool = combined[::STRIDE] if len(docs) >= limit * STRIDE * 4 else combined
+        bound = np.partition(pool, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(combined <= bound)
     else:
         candidates = np.arange(len(docs))
     order = np.lexsort((docs[candidates], then[candidates], key[candidates]))

@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 
 from report_search.index.build import build, default_location, ensure, read_meta, run_hint, verify
@@ -90,7 +91,7 @@ class Engine:
         query, chosen, notes, sections, allowed = self._prepare(request)
         if query.empty and sort == "relevance":
             sort = "order"  # nothing to rank: browse in document order
-        ranked, matched = self._run(query, sort, chosen, allowed, page * per_page)
+        ranked, matched, listed = self._run(query, sort, chosen, allowed, page * per_page)
         passing, counts = self.facets.apply(matched, chosen, allowed)
         needles = query.needles
         hits = [self._hit(d, score, needles) for d, score in ranked[(page - 1) * per_page :]]
@@ -112,6 +113,7 @@ class Engine:
             facets=facets.facet_json(counts, chosen, self.facet_order, self.facet_help),
             suggestions=suggest.suggestions(self, request, query, total) if suggestions and total <= FEW and query.clauses else [],
             matched=passing,
+            listed=listed,
         )
 
     def count(self, request: SearchRequest) -> int:
@@ -131,9 +133,10 @@ class Engine:
         allowed = self.searcher.allowed(wq.Or([self.sections[s] for s in sections]) if sections else wq.Every())
         return query, chosen, [*notes, *section_notes], sections, allowed
 
-    def _run(self, query: Query, sort: str, chosen: facets.Filters, allowed: int, need: int) -> tuple[list[tuple[int, float]], int]:
+    def _run(self, query: Query, sort: str, chosen: facets.Filters, allowed: int, need: int) -> tuple[list[tuple[int, float]], int, np.ndarray]:
         """Run the query's Whoosh tree: the first `need` allowed documents in the sort order
-        with their scores, and the bitset of every match (for the facet counts)."""
+        with their scores, the bitset of every match (for the facet counts) and the allowed
+        matches listed (for 相关词)."""
         if sort == "relevance":
             order, scored = None, True
         elif sort in ("newest", "oldest"):
@@ -142,7 +145,7 @@ class Engine:
             order, scored = None, False
         collector = FacetedTopCollector(self.facets.passing(chosen, allowed), self.size, need, order, scored)
         self.searcher.search_with_collector(tree(query), collector)
-        return [(d, score) for score, d in collector.results().top_n], collector.matched
+        return [(d, score) for score, d in collector.results().top_n], collector.matched, collector.passing
 
     def _hit(self, d: int, score: float, needles: Needles) -> Hit:
         """A hit, its text and each title field marked on its own (a field holding a typed term
@@ -188,7 +191,7 @@ class Engine:
         if not results.parsed.terms:
             return []
         asked = [s for clause in results.parsed.clauses for s in (clause.text, *clause.parts)]
-        return self.significant.top(results.matched, asked, limit)
+        return self.significant.top(results.listed, asked, limit)
 
     @functools.cached_property
     def significant(self) -> SignificantTerms:

@@ -10,6 +10,7 @@ combines with Whoosh's own `And`, `Or`, `AndNot` and `AndMaybe` like any other l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -23,13 +24,18 @@ from . import bitset
 
 
 class DocSetMatcher(matching.Matcher):
-    """A set of documents, as a sorted array and a bitset: a leaf on Whoosh's public Matcher
-    interface (no list-matcher internals), skipping by binary search. It answers a whole query
-    tree at once (Evaluated), so Whoosh's collectors and ours read its documents in one go;
-    `scorer` scores the current document (the sum of the tree's positive leaves)."""
+    """A set of documents, as a bitset and (listed when first stepped through) a sorted array:
+    a leaf on Whoosh's public Matcher interface (no list-matcher internals), skipping by binary
+    search. It answers a whole query tree at once (Evaluated), so Whoosh's collectors and ours
+    read its documents in one go (ours takes the bitset, never listing it); `scorer` scores the
+    current document (the sum of the tree's positive leaves)."""
 
-    def __init__(self, docs: np.ndarray, bits: int, scorer: scoring.BaseScorer | None, term=None, position: int = 0) -> None:
-        self.docs, self.bits, self.doc_scorer, self.leaf_term, self.position = docs, bits, scorer, term, position
+    def __init__(self, bits: int, size: int, scorer: scoring.BaseScorer | None, term=None, position: int = 0) -> None:
+        self.bits, self.size, self.doc_scorer, self.leaf_term, self.position = bits, size, scorer, term, position
+
+    @functools.cached_property
+    def docs(self) -> np.ndarray:
+        return bitset.to_array(self.bits, self.size)
 
     def is_active(self) -> bool:
         return self.position < len(self.docs)
@@ -55,7 +61,10 @@ class DocSetMatcher(matching.Matcher):
         return iter(self.docs[self.position :].tolist())
 
     def copy(self) -> DocSetMatcher:
-        return DocSetMatcher(self.docs, self.bits, self.doc_scorer, self.leaf_term, self.position)
+        twin = DocSetMatcher(self.bits, self.size, self.doc_scorer, self.leaf_term, self.position)
+        if "docs" in vars(self):  # listed already: the copy shares the array
+            twin.docs = self.docs
+        return twin
 
     def replace(self, minquality=0):
         if not self.is_active() or (minquality and self.max_quality() < minquality):
@@ -132,7 +141,7 @@ class Exact(qcore.Query):
         bits = searcher.containing(self.text)
         if not bits:
             return matching.NullMatcher()
-        return DocSetMatcher(bitset.to_array(bits, searcher.size), bits, self.scorer(searcher), ("text", self.text))
+        return DocSetMatcher(bits, searcher.size, self.scorer(searcher), ("text", self.text))
 
 
 class ConstantScorer(scoring.BaseScorer):
@@ -252,7 +261,7 @@ class Evaluated(WrappingQuery):
     def matcher(self, searcher, context=None):
         bits = docset(self.child, searcher)
         scorer = SumScorer([leaf.scorer(searcher) for leaf in positive_leaves(self.child)])
-        return DocSetMatcher(bitset.to_array(bits, searcher.size), bits, scorer)
+        return DocSetMatcher(bits, searcher.size, scorer)
 
 
 def positive_leaves(q: qcore.Query) -> Iterator[Exact]:

@@ -10,13 +10,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query as wq
 
 from report_search.index.corpus import Corpus
 from report_search.index.normalize import compact, nfkc
 from report_search.index.paragraph import KIND_LABELS
 
-from . import params
+from . import bitset, params
 from .params import FACET_NAMES, FACETS
 from .query import to_simplified
 
@@ -93,28 +94,47 @@ def merge(a: Filters, b: Filters) -> Filters:
 
 
 class FacetIndex:
-    """For every facet value, the bitset of documents carrying it: Whoosh's postings of the
-    facet fields (searcher.allowed), read once per engine."""
+    """For every facet value, the documents carrying it: Whoosh's postings of the facet fields
+    (searcher.allowed), read once per engine, kept as bitsets (to filter) and as one matrix of
+    64-bit words, a row a value (to count). A common word matches tens of thousands of
+    paragraphs at 100×; counting its 49 facet values one big integer at a time was a tenth of
+    its search, while one AND and popcount over the matrix is a few vector operations."""
 
     def __init__(self, searcher, order: dict[str, Sequence]) -> None:
         """`order[facet]` lists the values the corpus knows for that facet."""
         self.searcher = searcher
+        self.size = searcher.size
         self.masks: dict[str, dict] = {
             facet: {v: m for v in order[facet] if (m := searcher.allowed(wq.Term(FIELDS[facet], v)))} for facet in FACET_NAMES
         }
+        rows = [bitset.words(m, self.size) for masks in self.masks.values() for m in masks.values()]
+        self.matrix = np.stack(rows) if rows else np.zeros((0, (self.size + 63) // 64), dtype="<u8")
+        ends = np.cumsum([len(masks) for masks in self.masks.values()]).tolist()
+        self.rows = {facet: slice(end - len(self.masks[facet]), end) for facet, end in zip(FACET_NAMES, ends)}
 
     def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
         """The documents passing every filter (and `allowed`, the filters that are no facet),
-        and per facet the counts over the documents that pass the *other* facets' filters."""
+        and per facet the counts over the documents that pass the *other* facets' filters
+        (the same documents for every facet when no filter narrows: then one count does all)."""
         chosen = self.selections(filters)
+        narrowing = [f for f in FACET_NAMES if filters.selected(f)]
+        everything = matched & allowed
+        counted: dict[int, tuple[int, list[int]]] = {}  # by id, the bitset kept alive: each distinct base counted once
         counts: dict[str, Counter] = {}
         for facet in FACET_NAMES:
-            base = matched & allowed
-            for other in FACET_NAMES:
+            base = everything
+            for other in narrowing:
                 if other != facet:
                     base &= chosen[other]
-            counts[facet] = Counter({v: n for v, m in self.masks[facet].items() if (n := (base & m).bit_count())})
-        return self.passing(filters, matched & allowed), counts
+            if id(base) not in counted:
+                found = np.bitwise_count(self.matrix & bitset.words(base, self.size)).sum(axis=1, dtype=np.int64)
+                counted[id(base)] = (base, found.tolist())
+            found = counted[id(base)][1][self.rows[facet]]
+            counts[facet] = Counter({v: n for v, n in zip(self.masks[facet], found) if n})
+        passing = everything
+        for facet in narrowing:
+            passing &= chosen[facet]
+        return passing, counts
 
     def passing(self, filters: Filters, allowed: int) -> int:
         """The documents every filter allows, whatever the query."""

@@ -15,8 +15,11 @@ leaves under Whoosh's And / Or / AndNot / AndMaybe).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import opencc
 from whoosh import query as wq
@@ -52,6 +55,7 @@ SYNTAX = (  # (what you type, what it means)
      "said in the notes, with a link to search only what was typed (`expand=0`); a quoted phrase is never expanded"),
     ("within=科普", "(a URL parameter) 结果中检索: the second box on the results page adds a term to the current search"),
 )
+PARSED = 1024  # parsed query strings kept (a few KB each at most)
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -80,7 +84,7 @@ class Clause:
 class Query:
     groups: tuple[tuple[Clause, ...], ...]  # AND of groups; a group is an OR of clauses
     excluded: tuple[Clause, ...] = ()
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # from year:… in the text
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # from year:… in the text
     notes: tuple[str, ...] = ()  # how odd input was read
     synonyms: bool = False  # a term also looks for its synonyms (the page offers to search only what was typed)
 
@@ -125,7 +129,7 @@ def parse_all(texts: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...] = ()
     return Query(
         groups=groups,
         excluded=excluded,
-        filters=filters,
+        filters=MappingProxyType(filters),
         notes=(*(n for q in parsed for n in q.notes), *notes),
         synonyms=any(q.synonyms for q in parsed),
     )
@@ -165,11 +169,14 @@ def segments(text: str) -> tuple[str, ...]:
     return tuple(parts) if parts else ((folded,) if folded else ())
 
 
+@functools.lru_cache(maxsize=PARSED)
 def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
     """Parse a query string. Raises QueryError only for over-long input or bad filter values.
 
     An unquoted term equal to one form of a `synonyms` group (the corpus's synonyms.toml) also
-    looks for the group's other forms, as if typed with OR."""
+    looks for the group's other forms, as if typed with OR. The last PARSED queries are kept
+    (a Query is immutable): the next page, another sort or a facet click repeats the text, and
+    segmenting it with jieba was a sixth of a search at 1×."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
     notes: list[str] = []
@@ -218,8 +225,7 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
             variants.append(simplified)  # as if typed: 長三角 OR 长三角
             notes.append(f"繁体按简体查找：{clause.text} → {simplified.text}")
         if quoted is None:
-            for group in synonyms:
-                keys = [fold(f).strip() for f in group]
+            for group, keys in zip(synonyms, _folded(synonyms)):
                 if variants[-1].text in keys:  # as if typed: 科创中心 OR 科技创新中心
                     typed = group[keys.index(variants[-1].text)]
                     others = [f for f, k in zip(group, keys) if k != variants[-1].text]
@@ -239,10 +245,16 @@ def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
     return Query(
         groups=tuple(tuple(g) for g in groups),
         excluded=tuple(excluded),
-        filters={k: tuple(v) for k, v in filters.items()},
+        filters=MappingProxyType({k: tuple(v) for k, v in filters.items()}),
         notes=tuple(notes),
         synonyms=expanded,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _folded(synonyms: tuple[tuple[str, ...], ...]) -> list[list[str]]:
+    """Each synonym group's forms folded as a query term is, once per synonym table."""
+    return [[fold(f).strip() for f in group] for group in synonyms]
 
 
 def without_bad_filters(text: str) -> str:

@@ -61,7 +61,16 @@ class ExactScorer(scoring.BaseScorer):
     def score_docs(self, docs: np.ndarray) -> np.ndarray:
         """score_doc for many documents at once: the counts from the postings (searcher.in_text)
         and the titles' table, the length part from the searcher's per-document array, in a
-        few vector operations (a test holds the two equal)."""
+        few vector operations (a test holds the two equal). A term in over an eighth of the
+        documents (Occurrences.dense) has every document's score worked out once and kept
+        (the same arithmetic, so the same numbers): a common character's tens of thousands of
+        matches are then one look-up, not a dozen vector operations, each time it is searched."""
+        if self.searcher.in_text(self.text).dense is None:
+            return self._scores(docs)
+        every = self.searcher.cached(("scores", self.text, self.b, self.k1, self.qf), lambda: self._scores(slice(None)))
+        return every[docs]
+
+    def _scores(self, docs: np.ndarray | slice) -> np.ndarray:
         s, text = self.searcher, self.text
         tf = s.in_text(text).counts_for(docs) + TITLE * s.title_counts(text)[s.title_of[docs]]
         norm = s.length_norms(self.b, self.k1, LENGTH_FLOOR)[docs]

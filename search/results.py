@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from report_search.index.paragraph import Paragraph
 
 from . import facets
@@ -55,7 +57,8 @@ class Results:
     expanded: bool = True  # synonyms were looked for too
     sections: tuple[str, ...] = ()  # section: filters of the query text
     suggestions: list[dict] = field(default_factory=list)  # did you mean: [{"query", "total"}]
-    matched: int = 0  # every hit on every page, as a bitset: what 相关词 are read from
+    matched: int = 0  # every hit on every page, as a bitset
+    listed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # the same, ascending: what 相关词 are read from
 
     @property
     def pages(self) -> int:

@@ -20,7 +20,6 @@ import numpy as np
 
 from report_search.index.normalize import fold_with_offsets, nfkc
 
-from . import bitset
 
 FIELD = "words"  # the jieba words of the text, with term vectors
 MIN_HITS = 2  # a word in one hit says nothing about the hits
@@ -54,31 +53,32 @@ class SignificantTerms:
                 start[d + 1] = len(words)
         self.start = start
         self.word = np.array(words, dtype=np.int32)
-        self.background = np.bincount(self.word, minlength=len(self.terms)).astype(np.float64)
+        background = np.bincount(self.word, minlength=len(self.terms))
+        self.base = np.maximum(background / max(searcher.size, 1), 1e-12)  # each word's share of the corpus
         self.offered = np.array([t not in stop for t in self.terms])  # stop words are never offered
         self.written: dict[str, str] = {}  # folded word -> as the reports write it, learnt as asked for
 
-    def top(self, hits: int, asked: Iterable[str], limit: int) -> list[str]:
-        """Up to `limit` words most significant in the hits (a bitset), none of them part of a
-        query term or a query term part of them, in the reports' own spelling."""
-        size = self.searcher.size
-        n = hits.bit_count()
+    def top(self, docs: np.ndarray, asked: Iterable[str], limit: int) -> list[str]:
+        """Up to `limit` words most significant in the hits (document numbers, ascending), none
+        of them part of a query term or a query term part of them, in the reports' own spelling."""
+        size, n = self.searcher.size, len(docs)
         if not n or not size:
             return []
-        docs = bitset.to_array(hits, size)
         if n > SAMPLE:
             docs = docs[np.linspace(0, n - 1, SAMPLE).astype(np.int64)]
             n = SAMPLE
         first, counts = self.start[docs], self.start[docs + 1] - self.start[docs]
         at = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        foreground = np.bincount(self.word[at], minlength=len(self.terms)).astype(np.float64)
-        share, base = foreground / n, self.background / size
+        foreground = np.bincount(self.word[at], minlength=len(self.terms))
+        # only words in enough hits, and not stop words, are scored
+        candidates = np.flatnonzero((foreground >= max(MIN_HITS, MIN_SHARE * n)) & self.offered)
+        share, base = foreground[candidates] / n, self.base[candidates]
         # JLH: (how much more common in the hits) × (how many times as common)
-        score = np.where(share > base, (share - base) * share / np.maximum(base, 1e-12), 0.0)
-        keep = self.offered & (foreground >= max(MIN_HITS, MIN_SHARE * n)) & (score > 0)
+        score = (share - base) * share / base
+        candidates, score = candidates[score > 0], score[score > 0]
         asked = [a for a in asked if a]
         chosen: list[str] = []
-        for i in np.flatnonzero(keep)[np.argsort(-score[keep], kind="stable")].tolist():
+        for i in candidates[np.argsort(-score, kind="stable")].tolist():
             term = self.terms[i]
             if any(term in a or a in term for a in asked):
                 continue

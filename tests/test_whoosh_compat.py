@@ -11,7 +11,7 @@ import pytest
 from whoosh import matching
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from report_search.search import store
+from report_search.search import bitset, store
 from report_search.index import whoosh_compat as compat
 from report_search.search.engine import Engine
 from report_search.search.exact import DocSetMatcher
@@ -70,7 +70,7 @@ def test_the_doc_set_matcher_steps_and_skips_like_whoosh_own_list_matcher():
     rng = random.Random(3)
     for _ in range(200):
         ids = sorted(rng.sample(range(500), rng.randint(1, 60)))
-        ours, theirs = DocSetMatcher(np.array(ids), 0, None), matching.ListMatcher(ids)
+        ours, theirs = DocSetMatcher(bitset.from_array(np.array(ids), 500), 500, None), matching.ListMatcher(ids)
         while ours.is_active():
             assert theirs.is_active() and ours.id() == theirs.id()
             target = ours.id() + rng.randint(0, 40)

@@ -260,10 +260,10 @@ def test_the_page_is_exactly_a_full_sort(engine):
     from report_search.search.collect import _first
 
     rng = np.random.default_rng(16)
-    for n, limit in [(1, 10), (50, 10), (5000, 10), (5000, 100), (300, 299)]:
+    for n, limit, digits in [(1, 10, 1), (50, 10, 1), (5000, 10, 1), (5000, 100, 1), (300, 299, 1), (40_000, 10, 0), (40_000, 10, 3)]:
         docs = np.sort(rng.choice(100_000, n, replace=False))
         key = -rng.integers(0, 3, n)  # coverage: few distinct values, many ties
-        then = -np.round(rng.random(n) * 4, 1)  # scores with ties
+        then = -np.round(rng.random(n) * 4, digits)  # scores with ties (digits=0: five values, thousands tied at the bound)
         expected = sorted(range(n), key=lambda i: (key[i], then[i], docs[i]))[:limit]
         assert _first(key, then, docs, limit).tolist() == expected
     for sort in ("newest", "oldest"):  # a year, then reading order: every page in sequence
