@@ -109,9 +109,9 @@ class _Channel(HTTPChannel):
 
 class _Server(TcpWSGIServer):
     """waitress's TCP server with two limits per client, so one client cannot take the
-    connection slots everyone shares: at most `per_client` open connections from one address
-    (more are closed as soon as they are accepted; the trusted proxy, which speaks for many
-    clients, is exempt), and a connection that has sent nothing for FIRST_BYTE_TIMEOUT
+    connection slots everyone shares: at most `per_client` open connections from one address,
+    counted over every worker process (`clients`; more are closed as soon as they are accepted;
+    the trusted proxy, which speaks for many clients, is exempt), and a connection that has sent nothing for FIRST_BYTE_TIMEOUT
     seconds is closed (waitress's channel_timeout is for connections that have spoken)."""
 
     channel_class = _Channel
