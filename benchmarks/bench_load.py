@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import random
 import re
 import statistics
@@ -154,6 +155,18 @@ def rss_kib(pid: int) -> tuple[int, int, int]:
     return rss, hwm, pss
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server's processes so far."""
+    ticks = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(threads: int | None, workers: int | None) -> tuple[subprocess.Popen, str, int]:
     more = [*(["--threads", str(threads)] if threads else []),  # not given: the server's defaults
             *(["--workers", str(workers)] if workers else [])]  # (and a main without --workers)
@@ -266,9 +279,9 @@ def main() -> None:
     try:
         Mix(0)  # parse the corpus for the query mix before the clock starts
         Client(host, port).get("/api/search?q=%E7%A7%91%E6%8A%80")  # warm
-        start = rss_kib(server.pid)
+        start, cpu = rss_kib(server.pid), cpu_seconds(server.pid)
         results = load(host, port, args.clients, args.seconds, seed=1)
-        end = rss_kib(server.pid)
+        end, cpu = rss_kib(server.pid), cpu_seconds(server.pid) - cpu
         processes = len(_tree(server.pid))
         total = sum(len(r["times"]) for r in results.values())
         options = "".join(f" --{k} {v}" for k, v in (("threads", args.threads), ("workers", args.workers)) if v)
@@ -282,6 +295,7 @@ def main() -> None:
             print(f"{route:<12} {len(times):>9} {r['errors']:>7} {p50:>8.1f} {percentile(times, 95):>8.1f} "
                   f"{percentile(times, 99):>8.1f} {len(times) / args.seconds:>7.1f} {p50 / floor:>14.2f}")
         print(f"{'all':<12} {total:>9} {sum(r['errors'] for r in results.values()):>7} {'':>8} {'':>8} {'':>8} {total / args.seconds:>7.1f}")
+        print(f"server CPU, all its processes: {cpu:.1f} s, {1000 * cpu / max(1, total):.2f} ms per request")
         print(f"server RSS, all its processes: {start[0] / 1024:.1f} MiB at start, {end[0] / 1024:.1f} MiB at end "
               f"(peak {end[1] / 1024:.1f} MiB); PSS (shared pages counted once): {start[2] / 1024:.1f} -> {end[2] / 1024:.1f} MiB")
         if args.plateau:
