@@ -164,8 +164,6 @@ class Workers:
                     pid, status = os.wait()
                 except ChildProcessError:
                     break
-                except InterruptedError:
-                    continue
                 row = self.children.pop(pid, None)
                 if row is None or self.stopping:
                     continue
@@ -191,16 +189,21 @@ class Workers:
             raise SystemExit(1)
 
     def _spawn(self, row: int) -> None:
-        parent = os.getpid()
+        if self.stopping:
+            return
+        parent, stops = os.getpid(), {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)  # until each side has its own handlers and knows the pid
         pid = os.fork()
         if pid:
             self.children[pid] = row
             self.started[row] = time.monotonic()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
             return
         code = 1
         try:  # the worker: never returns into the parent's code
-            for s in (signal.SIGTERM, signal.SIGINT):
+            for s in stops:
                 signal.signal(s, _exit_quietly)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
             own_file_offsets()
             threading.Thread(target=_orphan_watch, args=(parent,), name="orphan-watch", daemon=True).start()
             self.serve(row)
