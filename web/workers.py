@@ -37,7 +37,9 @@ EARLY_DEATH = 5.0  # a worker dying this soon after its start, twice in a row, s
 class ClientCounts:
     """Open connections per client address, over every worker process. Each worker writes only
     its own row (the addresses it holds connections from, and how many) in memory shared before
-    the fork; a new connection is counted against every row, under one lock across processes."""
+    the fork, and counts a new connection against every row. No lock is shared between the
+    processes (a worker killed while holding one would stop every other from accepting): two
+    workers accepting a client's last allowed connection at the same instant may both let it in."""
 
     WIDTH = 48  # bytes per address (an IPv6 address with a zone fits), NUL-padded
 
@@ -45,7 +47,7 @@ class ClientCounts:
         self.workers, self.slots = workers, slots
         self.keys = multiprocessing.RawArray(ctypes.c_char, workers * slots * self.WIDTH)
         self.counts = multiprocessing.RawArray(ctypes.c_uint16, workers * slots)
-        self.lock = multiprocessing.Lock()
+        self.lock = threading.Lock()  # this worker's row: its accepts and closes may come from several threads
         self.row = 0
         self.mine: dict[str, int] = {}  # this worker's addresses -> their slot in its row
 
