@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import random
 import re
 import statistics
@@ -124,15 +125,53 @@ class Hostile:
         return f"{route}?{'&'.join(parts)}"
 
 
-def rss_kib(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of a process, in KiB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return tuple(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) for key in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+def _tree(pid: int) -> list[int]:
+    """`pid` and its children (serve --workers forks them)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
 
 
-def start_server(threads: int) -> tuple[subprocess.Popen, str, int]:
+def rss_kib(pid: int) -> tuple[int, int, int]:
+    """(RSS, peak RSS, PSS) in KiB, summed over the server's processes. The sum of RSS counts a
+    page shared by the workers once per worker; PSS (proportional set size) shares it out, so
+    its sum is the memory the processes take together."""
+    rss = hwm = pss = 0
+    for p in _tree(pid):
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        hwm += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))  # type: ignore[union-attr]
+    return rss, hwm, pss
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server's processes so far."""
+    ticks = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(threads: int | None, workers: int | None) -> tuple[subprocess.Popen, str, int]:
+    more = [*(["--threads", str(threads)] if threads else []),  # not given: the server's defaults
+            *(["--workers", str(workers)] if workers else [])]  # (and a main without --workers)
     server = subprocess.Popen(
-        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", "--threads", str(threads)],
+        [sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", *more],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     for line in server.stdout:  # type: ignore[union-attr]
@@ -200,10 +239,11 @@ def load(host: str, port: int, clients: int, seconds: float, seed: int) -> dict[
     return {r: {"times": routes[r], "errors": errors[r]} for r in routes}
 
 
-def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: int = 7, hostile: bool = False) -> list[tuple[int, int]]:
-    """RSS (KiB) after every tenth of `total` varied requests (`hostile`: the Hostile mix)."""
+def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: int = 7,
+            hostile: bool = False) -> list[tuple[int, tuple[int, int, int]]]:
+    """`rss_kib` after every tenth of `total` varied requests (`hostile`: the Hostile mix)."""
     step = max(1, total // 10)
-    curve = [(0, rss_kib(pid)[0])]
+    curve = [(0, rss_kib(pid))]
     mix, fuzz = Mix(seed), Hostile(seed)
     for done in range(step, total + 1, step):
         paths = [fuzz.path() if hostile else f"/api/search?{urlencode(mix.params(fresh=True), doseq=True)}" for _ in range(step)]
@@ -222,7 +262,7 @@ def plateau(host: str, port: int, pid: int, total: int, clients: int = 8, seed: 
             t.start()
         for t in threads:
             t.join(timeout=600)
-        curve.append((done, rss_kib(pid)[0]))
+        curve.append((done, rss_kib(pid)))
     return curve
 
 
@@ -230,19 +270,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--threads", type=int, default=8, help="server threads (serve --threads)")
+    parser.add_argument("--threads", type=int, help="server threads per worker (serve --threads; default: serve's)")
+    parser.add_argument("--workers", type=int, help="server processes (serve --workers; default: serve's)")
     parser.add_argument("--plateau", type=int, default=50_000, help="varied requests for the RSS curve (0: skip)")
     parser.add_argument("--hostile", type=int, default=20_000, help="hostile requests for the second RSS curve (0: skip)")
     args = parser.parse_args()
-    server, host, port = start_server(args.threads)
+    server, host, port = start_server(args.threads, args.workers)
     try:
         Mix(0)  # parse the corpus for the query mix before the clock starts
         Client(host, port).get("/api/search?q=%E7%A7%91%E6%8A%80")  # warm
-        start_rss = rss_kib(server.pid)[0]
+        start, cpu = rss_kib(server.pid), cpu_seconds(server.pid)
         results = load(host, port, args.clients, args.seconds, seed=1)
-        end_rss, peak = rss_kib(server.pid)
+        end, cpu = rss_kib(server.pid), cpu_seconds(server.pid) - cpu
+        processes = len(_tree(server.pid))
         total = sum(len(r["times"]) for r in results.values())
-        print(f"{args.clients} clients × {args.seconds:.0f} s against report-search serve --threads {args.threads} (loopback)")
+        options = "".join(f" --{k} {v}" for k, v in (("threads", args.threads), ("workers", args.workers)) if v)
+        print(f"{args.clients} clients × {args.seconds:.0f} s against report-search serve{options} "
+              f"(loopback; {processes} server process{'es' if processes > 1 else ''})")
         print(f"{'route':<12} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} {'p50 ÷ healthz':>14}")
         floor = statistics.median(results["/healthz"]["times"]) if results["/healthz"]["times"] else float("nan")
         for route, r in results.items():
@@ -251,18 +295,20 @@ def main() -> None:
             print(f"{route:<12} {len(times):>9} {r['errors']:>7} {p50:>8.1f} {percentile(times, 95):>8.1f} "
                   f"{percentile(times, 99):>8.1f} {len(times) / args.seconds:>7.1f} {p50 / floor:>14.2f}")
         print(f"{'all':<12} {total:>9} {sum(r['errors'] for r in results.values()):>7} {'':>8} {'':>8} {'':>8} {total / args.seconds:>7.1f}")
-        print(f"server RSS: {start_rss / 1024:.1f} MiB at start, {end_rss / 1024:.1f} MiB at end (peak {peak / 1024:.1f} MiB)")
+        print(f"server CPU, all its processes: {cpu:.1f} s, {1000 * cpu / max(1, total):.2f} ms per request")
+        print(f"server RSS, all its processes: {start[0] / 1024:.1f} MiB at start, {end[0] / 1024:.1f} MiB at end "
+              f"(peak {end[1] / 1024:.1f} MiB); PSS (shared pages counted once): {start[2] / 1024:.1f} -> {end[2] / 1024:.1f} MiB")
         if args.plateau:
             print(f"\nRSS over {args.plateau:,} varied /api/search requests (each a different query), 8 clients:")
-            print(f"{'requests':>9} {'RSS MiB':>8}")
+            print(f"{'requests':>9} {'RSS MiB':>8} {'PSS MiB':>8}")
             for done, kib in plateau(host, port, server.pid, args.plateau):
-                print(f"{done:>9,} {kib / 1024:>8.1f}")
+                print(f"{done:>9,} {kib[0] / 1024:>8.1f} {kib[2] / 1024:>8.1f}")
         if args.hostile:
             print(f"\nRSS over {args.hostile:,} hostile requests (odd unicode, broken escapes, long and operator-soup queries, "
                   "repeated facets, every route), 8 clients:")
-            print(f"{'requests':>9} {'RSS MiB':>8}")
+            print(f"{'requests':>9} {'RSS MiB':>8} {'PSS MiB':>8}")
             for done, kib in plateau(host, port, server.pid, args.hostile, hostile=True):
-                print(f"{done:>9,} {kib / 1024:>8.1f}")
+                print(f"{done:>9,} {kib[0] / 1024:>8.1f} {kib[2] / 1024:>8.1f}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 from collections.abc import Sequence
 
 from report_search.index.normalize import fold, fold_with_offsets
 
+from .cache import ByteLRU
 from .query import Clause
 
 SNIPPET_MIN, SNIPPET_MAX = 100, 160
+FOLDED_BYTES = 4 * 2**20  # the folded texts kept: a record is marked on every page it is a hit on
+_FOLDED: ByteLRU = ByteLRU(FOLDED_BYTES)
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
@@ -45,17 +49,28 @@ def resolve(text: str, needles: Needles, folded: str | None = None) -> list[str]
     return out
 
 
+def _fold_kept(text: str) -> tuple[str, Sequence[int]]:
+    """`fold_with_offsets(text)`, kept (bounded by bytes): the same records and titles are
+    marked request after request."""
+
+    def make() -> tuple[str, Sequence[int]]:
+        out, offsets = fold_with_offsets(text)
+        return out, offsets if isinstance(offsets, range) else array("l", offsets)
+
+    return _FOLDED.fetch(text, make)
+
+
 def spans(text: str, needles: Needles) -> list[tuple[int, int]]:
     """Merged [start, end) spans of the original text covered by any needle (resolved for
     this text: `resolve`)."""
-    folded, offsets = fold_with_offsets(text)
+    folded_text, offsets = _fold_kept(text)
     found: list[tuple[int, int]] = []
-    for needle in {n for n in resolve(text, needles, folded) if n.strip()}:
-        start = folded.find(needle)
+    for needle in {n for n in resolve(text, needles, folded_text) if n.strip()}:
+        start = folded_text.find(needle)
         while start != -1:
             end = start + len(needle)
             found.append((offsets[start], offsets[end - 1] + 1))
-            start = folded.find(needle, start + 1)
+            start = folded_text.find(needle, start + 1)
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:

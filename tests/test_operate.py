@@ -155,7 +155,9 @@ def test_a_new_build_is_served_without_restart_under_load(built, corpus, paragra
     build gets it."""
     location, first = built
     log: list[str] = []
-    with serving(["--index", str(location), "--no-build"], output=log, env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
+    # one process, so /healthz speaks for the whole server (test_workers.py: every worker swaps)
+    with serving(["--index", str(location), "--no-build", "--workers", "1"], output=log,
+                 env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
         assert get_json(url + "/healthz")["index"] == first.name
         stop = threading.Event()
         errors: list[str] = []
@@ -227,7 +229,9 @@ def test_damage_under_a_running_server_is_a_503_then_a_rebuild(built):
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(b ^ 0xFF for b in data[len(data) // 2 : len(data) // 2 + 64])
     segment.write_bytes(bytes(data))
     log: list[str] = []
-    with serving(["--index", str(location)], output=log, env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
+    # one process, so /healthz speaks for the whole server (test_workers.py: one worker rebuilds, every one swaps)
+    with serving(["--index", str(location), "--workers", "1"], output=log,
+                 env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
         assert wait_until(lambda: get_json(url + "/healthz")["index"] != first.name, timeout=60, every=0.2)
         second = location / "builds" / get_json(url + "/healthz")["index"]
         assert get_json(url + "/api/search?q=%E5%BC%A0%E6%B1%9F")["total"] > 0  # 张江

@@ -324,3 +324,24 @@ def test_the_reader_names_each_passage_as_its_citation_does(client):
     assert re.search(r'id="2017-ch4-0418">.*?aria-label="图示的原文与引用"', page, re.S)
     record = client.get("/api/paragraphs/2017-ch4-0418").get_json()
     assert record["designation"] == "图示" and record["number"] is None
+
+
+@pytest.mark.parametrize("args", [
+    {},
+    {"q": "科技 金融", "year": [2019, 2020], "theme": ["科技金融"], "page": 2},
+    {"q": '"上海天文馆" -保险 OR a&b=c+d/e?f#g', "within": ["张江", "零号湾"], "district": None, "sort": "newest"},
+    {"q": "R&D 经费 ＧＶ 100% ~!$'()*,;:@", "per_page": 20, "expand": "0", "kind": []},
+])
+def test_links_are_written_as_url_for_writes_them(app, args):
+    """A results page's own links (web/params.py Links) are url_for's, byte for byte."""
+    from flask import url_for
+
+    from report_search.web.params import Links
+
+    with app.test_request_context("/search?q=x"):
+        assert Links("pages.search")(args) == url_for("pages.search", **args)
+        assert Links("pages.export")({**args, "format": "csv"}) == url_for("pages.export", **args, format="csv")
+        for pid in ("2020-ch4-0177", "2019-ch4", "a b/é?#%", "科技"):  # the last two go through url_for
+            assert Links("pages.paragraph", "pid")(args, pid) == url_for("pages.paragraph", pid=pid, **args)
+            assert Links("pages.paragraph", "pid", _external=True)(args, pid) == url_for("pages.paragraph", pid=pid, **args, _external=True)
+            assert Links("pages.reader", "report")(args, pid) == url_for("pages.reader", report=pid, **args)

@@ -6,6 +6,8 @@ Config keys:
     INDEX    index location to open otherwise (default: $REPORT_SEARCH_INDEX, var/index in a
              checkout, else the per-user data folder); a new build there is served without restart
     REBUILD  build a missing, stale or damaged index on start (default True)
+    WATCH    look for new builds from now on (default True); False: the server starts the
+             looking in each process that serves (web/workers.py)
     PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
                    $REPORT_SEARCH_PUBLIC_URL): every permalink and citation uses it
     ALLOWED_HOSTS  the hosts a request may carry: names as in Flask's TRUSTED_HOSTS, and IP
@@ -48,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instance_path given: Flask cannot infer one inside the report_search namespace package,
     # and the app keeps no instance files.
     app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
-    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, ALLOWED_HOSTS=None)
+    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, WATCH=True, ALLOWED_HOSTS=None)
     app.config.update(config or {})
     public = app.config.get("PUBLIC_URL") or public_url_from_env()
     app.config["PUBLIC_URL"] = public_url(public) if public else None
@@ -63,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         location = Path(app.config["INDEX"] or default_location()).resolve()
         every = check_seconds()  # a bad value is said before any index work
         holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location, every, app.config["REBUILD"])
+        if app.config["WATCH"]:
+            holder.watch()
     app.extensions["report_search"] = holder
 
     from .api import api

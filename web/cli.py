@@ -30,6 +30,8 @@ from .public import PUBLIC_URL_ENV, netloc, own_hosts, public_url, public_url_fr
 
 CONNECTION_LIMIT = 500  # serve: waitress's 100 let 100 idle sockets lock everyone out
 CHANNEL_TIMEOUT = 20  # serve: seconds an idle connection is kept (waitress: 120)
+WORKERS = 2  # serve: processes; one Python process uses one core at a time (benchmarks/results/load-issue16-session3.txt)
+THREADS = 4  # serve: threads per worker process (8 in all, as one process had before --workers)
 CLIENT_LIMIT = 20  # serve: open connections from one address (a browser opens about 6)
 
 
@@ -220,7 +222,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import create  # waitress, likewise
 
     address, proxy = _address_config(args)  # a bad public address or proxy is said before any index work
-    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, **address})
+    forked = args.workers > 1 and not args.debug  # each worker watches the index itself (web/workers.py)
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, "WATCH": not forked, **address})
     app.extensions["report_search"].engine.warm()
     if args.debug:
         print(f"Report Search (Flask debug server): http://{netloc(args.host, args.port)}/", flush=True)
@@ -228,7 +231,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     try:
         server = create(app, args.host, args.port, args.threads, args.connection_limit, args.channel_timeout, args.client_limit,
-                        public_url=address["PUBLIC_URL"], trusted_proxy=proxy)
+                        public_url=address["PUBLIC_URL"], trusted_proxy=proxy, workers=args.workers)
     except OSError as exc:
         raise UsageError(f"cannot listen on {netloc(args.host, args.port)}: {exc.strerror or exc}") from None
     public = f"; public address {address['PUBLIC_URL']}" if address["PUBLIC_URL"] else ""
@@ -285,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the web app (waitress), building the index first if needed")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=5000, help="0 picks a free port")
-    p.add_argument("--threads", type=_positive, default=8)
+    p.add_argument("--threads", type=_positive, default=THREADS, help=f"threads per worker process (default {THREADS})")
+    p.add_argument("--workers", type=_positive, default=WORKERS,
+                   help=f"processes serving from the one socket, each with its own threads (default {WORKERS})")
     p.add_argument("--connection-limit", type=_positive, default=CONNECTION_LIMIT,
                    help=f"open connections accepted at once (default {CONNECTION_LIMIT})")
     p.add_argument("--channel-timeout", type=_positive, default=CHANNEL_TIMEOUT,

@@ -3,6 +3,8 @@ JSON twin (api.py) returns it, so the two never differ (Datasette's one-source r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, request, url_for
 
 from report_search.search.citation import Citer
@@ -13,22 +15,24 @@ from report_search.search.params import FACET_NAMES, FACETS, MAX_COLLECTED
 from report_search.search.results import Hit
 
 from .engines import engine
-from .params import read, read_q, url_args
+from .params import Links, read, read_q, url_args
 
 
-def permalink_url(pid: str) -> str:
+def permalinks() -> Callable[[str], str]:
     """A paragraph's absolute permalink, what every citation this site gives ends with: under
     the public address when one is configured, else on the host the request named (one of
     ALLOWED_HOSTS, or forwarded by the trusted proxy)."""
     public = current_app.config["PUBLIC_URL"]
     if public:
-        return public + url_for("pages.paragraph", pid=pid)[len(request.script_root) + 1:]
-    return url_for("pages.paragraph", pid=pid, _external=True)
+        links, cut = Links("pages.paragraph", "pid"), len(request.script_root) + 1
+        return lambda pid: public + links(value=pid)[cut:]
+    links = Links("pages.paragraph", "pid", _external=True)
+    return lambda pid: links(value=pid)
 
 
 def cite() -> Citer:
     """The citation builder for this request: the engine's corpus, this site's permalinks."""
-    return Citer(engine().corpus.reports, permalink_url)
+    return Citer(engine().corpus.reports, permalinks())
 
 
 def marked(args) -> tuple[str, Needles, list[str]]:

@@ -50,22 +50,29 @@ def check_seconds() -> float:
 
 class EngineHolder:
     def __init__(self, engine: Engine, location: Path | None = None, every: float = CHECK_SECONDS, rebuild: bool = False) -> None:
-        """`location` None: never swap (an engine handed in, as tests do). Otherwise a daemon
-        thread looks at `location/current` every `every` seconds, so even the first request
-        after a quiet hour gets the newest build; `rebuild`: build anew when the served build
-        is found damaged."""
+        """`location` None: never swap (an engine handed in, as tests do). Otherwise, once
+        `watch()` is called, a daemon thread looks at `location/current` every `every` seconds,
+        so even the first request after a quiet hour gets the newest build; `rebuild`: build
+        anew when the served build is found damaged."""
         self.engine = engine  # replaced by one assignment: atomic for the threads reading it
         self.location = location
+        self.every = every
         self.rebuild = rebuild
         self._failed: Path | None = None  # the last build that could not be opened
         self._damaged: Path | None = None  # the last served build found damaged (said once)
         self._summed: Path | None = None  # the served build whose checksums were verified
-        if location is not None:
-            threading.Thread(target=self._watch, args=(every,), name="watch-builds", daemon=True).start()
 
-    def _watch(self, every: float) -> None:
+    def watch(self, rebuild: bool | None = None) -> None:
+        """Start looking for new builds (in the process that serves: a thread does not survive
+        a fork); `rebuild` given: whether this process rebuilds a damaged index."""
+        if rebuild is not None:
+            self.rebuild = rebuild
+        if self.location is not None:
+            threading.Thread(target=self._watch, name="watch-builds", daemon=True).start()
+
+    def _watch(self) -> None:
         while True:
-            time.sleep(every)
+            time.sleep(self.every)
             self.look()
 
     def look(self) -> None:

@@ -18,7 +18,7 @@ from report_search.search.request import SearchRequest
 
 from .engines import engine
 from .data import chapter_json, cite, collected, compare_json, marked, paragraph_json
-from .params import read, toggled, url_args
+from .params import Links, read, toggled, url_args
 
 pages = Blueprint("pages", __name__)
 
@@ -45,6 +45,7 @@ def search():
     results = e.search(read(request.args))
     chips = [(f.name, value, f.word(value)) for f in FACETS for value in results.filters.selected(f.name)]
     kept = url_args(results, q=None, within=None, page=None)  # what a new query keeps: filters, sort, per page
+    here, exports = Links("pages.search"), Links("pages.export")
     return render_template(
         "search.html",
         r=results,
@@ -53,20 +54,22 @@ def search():
         per_page_choices=PER_PAGE_CHOICES,
         synonyms_used=results.parsed.synonyms,
         key_terms=e.key_terms(results),
-        help=_zero_help(results) if not results.total and results.parsed.groups else None,
+        help=_zero_help(results, here) if not results.total and results.parsed.groups else None,
         sorts=list(SORTS.items()),
-        link=lambda **changes: url_for("pages.search", **url_args(results, **changes)),
+        link=lambda **changes: here(url_args(results, **changes)),
         facets=FACETS,
         facet_names=FACET_NAMES,
-        unfiltered=url_for("pages.search", **url_args(results, page=None, **dict.fromkeys(FACET_NAMES))),
-        toggle=lambda facet, value: url_for(
-            "pages.search", **url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
+        unfiltered=here(url_args(results, page=None, **dict.fromkeys(FACET_NAMES))),
+        toggle=lambda facet, value: here(
+            url_args(results, page=None, **{facet: toggled(results.filters.selected(facet), value) or None})
         ),
         api_link=url_for("api.search", **url_args(results)),
-        export_link=lambda fmt: url_for("pages.export", **url_args(results, page=None, per_page=None), format=fmt),
+        export_link=lambda fmt: exports({**url_args(results, page=None, per_page=None), "format": fmt}),
         export_cap=params.MAX_EXPORT,
         compare_link=url_for("pages.compare", **url_args(results, year=None, page=None, per_page=None, sort=None)),
         cite=cite(),
+        paragraph_link=Links("pages.paragraph", "pid"),
+        reader_link=Links("pages.reader", "report"),
         year_chart=_year_chart(results.facets["year"]),
         page_window=_page_window(results.page, results.pages),
     )
@@ -165,12 +168,12 @@ def _attachment(stem: str, extension: str) -> str:
     return f"attachment; filename=\"report-search-{date.today().isoformat()}.{extension}\"; filename*=UTF-8''{quote(stem)}.{extension}"
 
 
-def _zero_help(results: Results) -> dict:
+def _zero_help(results: Results, here: Links) -> dict:
     """The zero-results help (search/zero_results.py) with a link for each term and the shorter query."""
     found = explain(engine(), results)
 
     def link(q: str) -> str:
-        return url_for("pages.search", **url_args(results, q=q, page=None))
+        return here(url_args(results, q=q, page=None))
 
     return {
         "terms": [

@@ -3,7 +3,12 @@ writing them back into links. What the parameters are and their limits: search/p
 
 from __future__ import annotations
 
-from werkzeug.datastructures import MultiDict
+import re
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict, iter_multi_items
 
 from report_search.search.params import DEFAULT_SORT, FACET_NAMES, MAX_LENGTH, MAX_VALUES, PER_PAGE, BadInput
 from report_search.search.query import without_bad_filters
@@ -65,3 +70,31 @@ def url_args(results: Results, **changes) -> dict:
 def toggled(values: tuple, value) -> list:
     """The facet selection with `value` added, or removed if it was there."""
     return [v for v in values if v != value] if value in values else [*values, value]
+
+
+class Links:
+    """Links to one route with different query strings — and, for a route with one path
+    parameter (`slot`: /p/<pid>), different values of it — written as url_for writes them (None
+    values left out, lists repeated, werkzeug's safe characters) but with the route's path built
+    once: a results page links its own route some forty times and each hit's paragraph and
+    chapter, and each url_for builds the path anew. A slot value with a character a converter
+    might quote goes through url_for itself."""
+
+    SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query (routing's _urlencode)
+    MARK = "zq0slot0qz"  # stands for the slot's value in the one path url_for builds
+
+    def __init__(self, endpoint: str, slot: str | None = None, **values) -> None:
+        self.endpoint, self.slot, self.values = endpoint, slot, values
+        path = url_for(endpoint, **values, **({slot: self.MARK} if slot else {}))
+        self.head, found, self.tail = path.partition(self.MARK)
+        self.direct = not slot or bool(found)  # False: the slot is not written as given, url_for always
+
+    def __call__(self, args: Mapping | None = None, value: str = "") -> str:
+        if self.slot and not (self.direct and _UNRESERVED.fullmatch(value)):
+            return url_for(self.endpoint, **self.values, **{self.slot: value}, **{k: v for k, v in (args or {}).items()})
+        query = urlencode([(k, v) for k, v in iter_multi_items(args or {}) if v is not None], safe=self.SAFE)
+        path = self.head + value + self.tail
+        return f"{path}?{query}" if query else path
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")  # never percent-encoded in a path (RFC 3986)

@@ -9,6 +9,7 @@ waitress is extended where it is meant to be: its channel's `parser_class` and
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import re
@@ -16,6 +17,7 @@ import resource
 import time
 
 from werkzeug.middleware.proxy_fix import ProxyFix
+from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
@@ -23,7 +25,9 @@ from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge
 
 from .public import url_prefix
+from .workers import ClientCounts, Workers, listening_socket
 
+MALLOC_ARENAS = 2  # glibc's malloc arenas per process (its default, 8 per core, keeps ~10 MiB more per process)
 LOG_EVERY = 10.0  # seconds between two "Task queue depth" warnings
 ALLOWED = "GET, HEAD, OPTIONS"  # every route of the app answers these methods only
 FIRST_BYTE_TIMEOUT = 5  # seconds a new connection may stay silent before it is closed
@@ -94,19 +98,26 @@ class _ErrorTask(ErrorTask):
 class _Channel(HTTPChannel):
     parser_class = _Parser
     error_task_class = _ErrorTask
+    counted: str | None = None  # the client the server's ClientCounts admitted it for: released once, when closed
+
+    def del_channel(self, map=None) -> None:
+        super().del_channel(map)
+        if self.counted is not None:
+            self.server.clients.release(self.counted)
+            self.counted = None
 
 
 class _Server(TcpWSGIServer):
     """waitress's TCP server with two limits per client, so one client cannot take the
-    connection slots everyone shares: at most `per_client` open connections from one address
-    (more are closed as soon as they are accepted; the trusted proxy, which speaks for many
-    clients, is exempt), and a connection that has sent nothing for FIRST_BYTE_TIMEOUT
+    connection slots everyone shares: at most `per_client` open connections from one address,
+    counted over every worker process (`clients`; more are closed as soon as they are accepted;
+    the trusted proxy, which speaks for many clients, is exempt), and a connection that has sent nothing for FIRST_BYTE_TIMEOUT
     seconds is closed (waitress's channel_timeout is for connections that have spoken)."""
 
     channel_class = _Channel
 
-    def __init__(self, application, per_client: int, **adjustments) -> None:
-        self.per_client = per_client
+    def __init__(self, application, per_client: int, clients: ClientCounts, **adjustments) -> None:
+        self.per_client, self.clients = per_client, clients
         self.warned: dict[str, float] = {}  # client -> when its refusal was last logged
         super().__init__(application, **adjustments)
 
@@ -116,25 +127,28 @@ class _Server(TcpWSGIServer):
             if accepted is None:
                 return
             conn, addr = accepted
-            if self.over_limit(addr[0]):
-                conn.close()
-                return
             self.set_socket_options(conn)
         except OSError:  # as waitress's own: a client gone before the accept finished
             return
-        self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+        exempt = self.adj.trusted_proxy in ("*", addr[0])
+        if not self.clients.admit(addr[0], None if exempt else self.per_client):
+            conn.close()
+            self.refused(addr[0])
+            return
+        try:
+            channel = self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+        except OSError:
+            self.clients.release(addr[0])
+            conn.close()
+            return
+        channel.counted = addr[0]
 
-    def over_limit(self, client: str) -> bool:
-        """Whether `client` already holds its share of connections (logged once a minute)."""
-        if self.adj.trusted_proxy in ("*", client):
-            return False
-        if sum(1 for channel in self.active_channels.values() if channel.addr and channel.addr[0] == client) < self.per_client:
-            return False
+    def refused(self, client: str) -> None:
+        """A connection from `client` was closed: it already holds its share (logged once a minute)."""
         now = time.monotonic()
         if now - self.warned.get(client, float("-inf")) > 60:
             self.warned = {client: now}
             log.warning("refusing connections from %s: %d open at once", client, self.per_client)
-        return True
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
@@ -188,9 +202,23 @@ def _address(public_url: str | None, trusted_proxy: str | None) -> dict:
     return options
 
 
+def _few_malloc_arenas() -> None:
+    """At most MALLOC_ARENAS malloc arenas (glibc's M_ARENA_MAX, as $MALLOC_ARENA_MAX sets it):
+    each of waitress's threads would otherwise get an arena of its own, and the freed memory
+    scattered over them stays in the process (about 10 MiB per process under load at 1x). Set
+    before the threads start; elsewhere than glibc there is nothing to set."""
+    try:
+        ctypes.CDLL(None).mallopt(-8, MALLOC_ARENAS)  # -8: M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        pass
+
+
 def create(app, host: str, port: int, threads: int, connection_limit: int, channel_timeout: int, client_limit: int,
-           public_url: str | None = None, trusted_proxy: str | None = None):
-    """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port."""
+           public_url: str | None = None, trusted_proxy: str | None = None, workers: int = 1):
+    """A waitress server for `app`, not yet running (`.run()`); `.effective_port` is the port.
+    `workers` > 1: that many processes (web/workers.py) share the connection limit and the
+    socket, each with `threads` threads; each starts watching the index (`app`'s EngineHolder)."""
+    _few_malloc_arenas()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connection_limit + threads + 64  # sockets + index files + logs
     if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
@@ -198,11 +226,26 @@ def create(app, host: str, port: int, threads: int, connection_limit: int, chann
     queue_log = logging.getLogger("waitress.queue")
     if not any(isinstance(f, _EveryFewSeconds) for f in queue_log.filters):
         queue_log.addFilter(_EveryFewSeconds(LOG_EVERY))
+    holder = app.extensions["report_search"]
     if trusted_proxy:
         app = _forwarded_prefix(app, trusted_proxy)
-    return _Server(
-        app, client_limit, **_address(public_url, trusted_proxy), host=host, port=port, threads=threads,
-        connection_limit=connection_limit, channel_timeout=channel_timeout,
+    share = -(-connection_limit // workers)  # each worker's part of the connection limit
+    options = dict(
+        **_address(public_url, trusted_proxy), threads=threads, connection_limit=share, channel_timeout=channel_timeout,
         cleanup_interval=max(1, min(FIRST_BYTE_TIMEOUT // 2, channel_timeout // 2)),
         max_request_body_size=0, ident="report-search",
     )
+    clients = ClientCounts(workers, share)
+    if workers == 1:
+        return _Server(app, client_limit, clients, host=host, port=port, **options)
+    family, socktype, proto, address = Adjustments(host=host, port=port).listen[0]
+    sock = listening_socket(family, socktype, proto, address, Adjustments().backlog)
+
+    def serve(row: int) -> None:
+        clients.use_row(row)
+        holder.watch(rebuild=holder.rebuild and row == 0)  # one worker rebuilds a damaged index
+        server = _Server(app, client_limit, clients, _sock=sock, bind_socket=False,
+                         sockinfo=(family, socktype, proto, sock.getsockname()), **options)
+        server.run()
+
+    return Workers(workers, sock, serve)

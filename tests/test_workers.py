@@ -1,0 +1,167 @@
+"""`serve --workers N` (web/workers.py): N processes on one socket, started as a user starts
+the server and probed over loopback — every worker serves, every worker swaps a new build in,
+one rebuilds a damaged index, the per-client cap counts all of them, a dead worker is started
+anew, and stopping the server (or killing it) leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from report_search.index.build import build
+from report_search.web.workers import ClientCounts
+from serving import serving, wait_until
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def writes(pid: int) -> int:
+    """The process's write calls: a waitress worker writes to its trigger pipe once for each
+    request it answered (the answer itself is sent, not written), and logs nothing per request."""
+    return int(Path(f"/proc/{pid}/io").read_text().split("syscw:")[1].split()[0])
+
+
+def start(args: list[str], **popen) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "report_search.web.cli", "serve", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", **popen)
+    for line in proc.stdout:  # type: ignore[union-attr]
+        if "serving on" in line:
+            return proc, int(line.split("serving on http://127.0.0.1:")[1].split("/")[0])
+    raise AssertionError("serve did not start: " + proc.stdout.read())  # type: ignore[union-attr]
+
+
+def test_client_counts_add_up_over_the_workers_rows():
+    counts = ClientCounts(workers=2, slots=4)
+    counts.use_row(0)
+    assert counts.admit("127.0.0.9", 3) and counts.admit("127.0.0.9", 3) and counts.admit("::1", 3)
+    other = ClientCounts.__new__(ClientCounts)  # worker 1's view of the same shared memory
+    other.__dict__.update(counts.__dict__, mine={}, row=1)
+    assert other.admit("127.0.0.9", 3)  # its third
+    assert not other.admit("127.0.0.9", 3) and not counts.admit("127.0.0.9", 3)
+    assert counts.admit("127.0.0.99", 3)  # a longer address holding the shorter one is another client
+    counts.release("127.0.0.9")
+    assert other.admit("127.0.0.9", 3) and not other.admit("127.0.0.9", 3)
+    other.use_row(1)  # worker 1 started anew: its two are gone, row 0's one is left
+    assert counts.admit("127.0.0.9", 3) and counts.admit("127.0.0.9", 3) and not counts.admit("127.0.0.9", 3)
+
+
+def test_every_worker_serves_and_stopping_leaves_no_process(built):
+    location, _ = built
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        proc, port = start(["--index", str(location), "--no-build", "--workers", "2"])
+        try:
+            assert wait_until(lambda: len(children(proc.pid)) == 2, timeout=10)
+            workers = children(proc.pid)
+            before = {pid: writes(pid) for pid in workers}
+            for _ in range(40):  # each connection is accepted by whichever worker is first: both answer
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                    sock.sendall(b"GET /api/search?q=%E5%BC%A0%E6%B1%9F HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    answer = b""
+                    while chunk := sock.recv(65536):
+                        answer += chunk
+                assert answer.startswith(b"HTTP/1.1 200")
+            assert all(writes(pid) > before[pid] for pid in workers)  # each answered some
+            proc.send_signal(stop)
+            assert proc.wait(timeout=15) == 0
+            assert wait_until(lambda: not any(map(alive, workers)), timeout=5)
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_a_worker_that_dies_is_started_anew_and_none_outlives_a_killed_server(built):
+    location, _ = built
+    proc, port = start(["--index", str(location), "--no-build", "--workers", "2"])
+    try:
+        assert wait_until(lambda: len(children(proc.pid)) == 2, timeout=10)
+        first = children(proc.pid)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        assert wait_until(lambda: len(children(proc.pid) - {victim}) == 2, timeout=10)  # a new one in its place
+        assert get_json(f"http://127.0.0.1:{port}/healthz")["status"] == "ok"
+        workers = children(proc.pid)
+        proc.kill()  # no chance to stop its workers: they notice their parent is gone
+        proc.wait()
+        assert wait_until(lambda: not any(map(alive, workers)), timeout=5)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_every_worker_swaps_a_new_build_in_and_one_rebuilds_a_damaged_one(built, corpus, paragraphs):
+    location, first = built
+    log: list[str] = []
+    with serving(["--index", str(location), "--workers", "2"], output=log,
+                 env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
+        newest = build(location, corpus, paragraphs=paragraphs, progress=False)
+        assert wait_until(lambda: sum(f"now serving index build {newest.name}" in line for line in log) == 2, timeout=20)
+        segment = next(newest.glob("*.seg"))
+        os.truncate(segment, segment.stat().st_size // 2)
+        rebuilt = lambda: [line for line in log if "rebuilt the index as build" in line]  # noqa: E731
+        assert wait_until(lambda: len(rebuilt()) == 1, timeout=60)
+        third = rebuilt()[0].split("as build ")[1].strip()
+        assert wait_until(lambda: sum(f"now serving index build {third}" in line for line in log) == 2, timeout=20)
+        time.sleep(1)  # five more looks of each worker: still one rebuild
+        assert len(rebuilt()) == 1
+        assert get_json(url + "/healthz")["index"] == third
+    assert sum("damaged while served" in line for line in log) == 2  # each worker saw it
+    assert not any("Traceback" in line for line in log)
+
+
+def test_the_client_cap_counts_connections_in_every_worker(built):
+    """--client-limit 3 over two workers: of 8 keep-alive connections from one address, 3 stay
+    open, wherever they were accepted; another address still gets in."""
+    location, _ = built
+    with serving(["--index", str(location), "--no-build", "--workers", "2", "--client-limit", "3"]) as (_, port):
+        socks = []
+        for _ in range(8):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: the server holds it open
+            socks.append(sock)
+
+        def answered(sock: socket.socket) -> bool:
+            try:
+                return sock.recv(65536).startswith(b"HTTP/1.1 200")
+            except OSError:
+                return False
+
+        try:
+            assert sum(map(answered, socks)) == 3
+            other = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=("127.0.0.2", 0))
+            other.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert answered(other)
+            other.close()
+        finally:
+            for sock in socks:
+                sock.close()
