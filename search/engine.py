@@ -41,7 +41,7 @@ from .ranking import ExactBM25F, by_year
 from .request import SearchRequest
 from .results import Hit, Results
 from .significant import SignificantTerms
-from .store import ReportSearcher
+from .store import CACHE_BYTES, ReportSearcher
 
 FEW = 3  # at most this many results: suggest other spellings
 KEY_TERMS = 8  # 相关词 offered with a page of results
@@ -57,11 +57,11 @@ def _marked_title(title: str, needles: tuple) -> str:
 class Engine:
     """An opened index with everything a search needs at hand."""
 
-    def __init__(self, path: Path, corpus: Corpus | None = None) -> None:
+    def __init__(self, path: Path, corpus: Corpus | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         self.path = Path(path)
         self.meta = read_meta(self.path)  # kept: the build folder may be gone while we serve
         self.corpus = corpus or load_corpus()
-        self.searcher = ReportSearcher(self.path, self.corpus, ExactBM25F())
+        self.searcher = ReportSearcher(self.path, self.corpus, ExactBM25F(), cache_bytes)
         self.paragraphs: Sequence[Paragraph] = self.searcher.paragraphs  # read as asked for
         self.size = self.searcher.size
         self.by_id = {pid: d for d, pid in enumerate(self.searcher.ids)}
@@ -253,7 +253,7 @@ def section_filters(labels: list[str]) -> tuple[dict[str, wq.Query], list[str]]:
     return filters, [*short, INTRO]
 
 
-def open_engine(location: Path | None = None, rebuild: bool = True) -> Engine:
+def open_engine(location: Path | None = None, rebuild: bool = True, cache_bytes: int = CACHE_BYTES) -> Engine:
     """An engine on a fresh index at `location` (default: build.default_location()),
     building it first when it is missing, stale or damaged (or raising IndexFault if
     rebuild=False). Damage that only opening finds (bytes changed, sizes kept: the checksums
@@ -262,21 +262,21 @@ def open_engine(location: Path | None = None, rebuild: bool = True) -> Engine:
     location = (location or default_location()).resolve()
     path = ensure(location, corpus, rebuild=rebuild)
     try:
-        return open_build(path, corpus, location)
+        return open_build(path, corpus, location, cache_bytes)
     except IndexDamaged as exc:
         if not rebuild:
             raise
         print(f"report-search: rebuilding the index at {location} ({str(exc).split('; ')[0]}) …", file=sys.stderr)
-    return open_build(build(location, corpus), corpus, location)
+    return open_build(build(location, corpus), corpus, location, cache_bytes)
 
 
-def open_build(path: Path, corpus: Corpus, location: Path | None = None) -> Engine:
+def open_build(path: Path, corpus: Corpus, location: Path | None = None, cache_bytes: int = CACHE_BYTES) -> Engine:
     """An engine on one build. Whatever fails while reading it (a truncated segment gives
     EOFError, zlib.error, struct.error …) becomes one IndexDamaged line naming the build, the
     file where its checksum tells, and what to run: never a traceback."""
     verify(path, location)
     try:
-        return Engine(path, corpus)
+        return Engine(path, corpus, cache_bytes)
     except IndexDamaged:  # e.g. a record that cannot be read: named by its file, if its bytes changed
         verify(path, location, checksums=True)
         raise

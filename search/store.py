@@ -39,13 +39,13 @@ from . import bitset
 from .cache import ByteLRU
 from .ranking import KIND_WEIGHT
 
-CACHE_BYTES = 64 * 2**20  # gram postings, verified matches, filter sets: at 100×, the working set of 200 varied typed queries (32 MB re-read postings 150,000 times)
+CACHE_BYTES = 64 * 2**20  # gram postings, verified matches, filter sets: at 100×, the working set of 200 varied typed queries (32 MB re-read postings 150,000 times); a server's, shared out among its processes
 
 
 class ReportSearcher(Searcher):
     """A Whoosh searcher over one build, with the records and caches our queries need."""
 
-    def __init__(self, path: Path, corpus: Corpus, weighting) -> None:
+    def __init__(self, path: Path, corpus: Corpus, weighting, cache_bytes: int = CACHE_BYTES) -> None:
         # Not memory-mapped: a segment file truncated under a running server then fails a read
         # (an exception, said as damage) instead of killing the process with SIGBUS.
         reader = FileStorage(str(path), supports_mmap=False).open_index().reader()
@@ -54,7 +54,8 @@ class ReportSearcher(Searcher):
         super().__init__(reader, weighting=weighting)
         self.lock = threading.RLock()  # reentrant: key_terms reads the vocabulary under it
         self._vocabularies: dict[str, dict[str, tuple[float, int]]] = {}
-        self._cache: ByteLRU = ByteLRU(CACHE_BYTES)
+        self.cache_bytes = cache_bytes
+        self._cache: ByteLRU = ByteLRU(cache_bytes)
         self.fast_postings = block_reading_works(reader, "grams")  # else Whoosh's public matcher API
         self.size = reader.doc_count_all()
         self.paragraphs = Records(self, {r.slug: r for r in corpus.reports})

@@ -58,3 +58,13 @@ def test_a_numpy_view_is_weighed_with_the_data_it_shows():
     owner = np.arange(10_000, dtype=np.int64)
     view = owner[10:]
     assert size_of(view) >= view.nbytes and size_of(owner) >= owner.nbytes
+
+
+def test_an_app_gives_its_engine_the_cache_it_is_told(built):
+    """serve shares one budget out among its worker processes (CACHE_BYTES // workers)."""
+    from report_search.web.app import create_app
+
+    location, _ = built
+    app = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False, "CACHE_BYTES": 8 * 2**20})
+    searcher = app.extensions["report_search"].engine.searcher
+    assert searcher.cache_bytes == searcher._cache.maxsize == 8 * 2**20

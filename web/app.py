@@ -8,6 +8,8 @@ Config keys:
     REBUILD  build a missing, stale or damaged index on start (default True)
     WATCH    look for new builds from now on (default True); False: the server starts the
              looking in each process that serves (web/workers.py)
+    CACHE_BYTES    the engine's cache (default search.store.CACHE_BYTES); serve gives each of
+                   its worker processes an equal share of one budget
     PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
                    $REPORT_SEARCH_PUBLIC_URL): every permalink and citation uses it
     ALLOWED_HOSTS  the hosts a request may carry: names as in Flask's TRUSTED_HOSTS, and IP
@@ -28,6 +30,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from report_search.index.build import default_location
 from report_search.index.errors import IndexFault
 from report_search.search.engine import open_engine
+from report_search.search.store import CACHE_BYTES
 from report_search.search.citation import numbered_references
 from report_search.search.request import BadInput
 
@@ -50,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instance_path given: Flask cannot infer one inside the report_search namespace package,
     # and the app keeps no instance files.
     app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
-    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, WATCH=True, ALLOWED_HOSTS=None)
+    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, WATCH=True, ALLOWED_HOSTS=None, CACHE_BYTES=CACHE_BYTES)
     app.config.update(config or {})
     public = app.config.get("PUBLIC_URL") or public_url_from_env()
     app.config["PUBLIC_URL"] = public_url(public) if public else None
@@ -64,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         location = Path(app.config["INDEX"] or default_location()).resolve()
         every = check_seconds()  # a bad value is said before any index work
-        holder = EngineHolder(open_engine(location, app.config["REBUILD"]), location, every, app.config["REBUILD"])
+        opened = open_engine(location, app.config["REBUILD"], app.config["CACHE_BYTES"])
+        holder = EngineHolder(opened, location, every, app.config["REBUILD"])
         if app.config["WATCH"]:
             holder.watch()
     app.extensions["report_search"] = holder

@@ -22,6 +22,7 @@ from report_search.index.paragraph import Paragraph
 from report_search.search.citation import Citer, path_link
 from report_search.search.engine import open_engine
 from report_search.search.export import FORMATS, export
+from report_search.search.store import CACHE_BYTES
 from report_search.search.facets import Filters
 from report_search.search.params import DEFAULT_SORT, FACETS, MAX_PER_PAGE, PER_PAGE, SORTS, BadInput
 from report_search.search.request import SearchRequest
@@ -223,7 +224,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     address, proxy = _address_config(args)  # a bad public address or proxy is said before any index work
     forked = args.workers > 1 and not args.debug  # each worker watches the index itself (web/workers.py)
-    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, "WATCH": not forked, **address})
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, "WATCH": not forked,
+                      "CACHE_BYTES": CACHE_BYTES // (args.workers if forked else 1), **address})  # one budget for all workers
     app.extensions["report_search"].engine.warm()
     if args.debug:
         print(f"Report Search (Flask debug server): http://{netloc(args.host, args.port)}/", flush=True)
