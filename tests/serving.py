@@ -28,7 +28,7 @@ def serving(args: Sequence[str], command: Sequence[str] = (sys.executable, "-m",
             break
     if url is None:
         proc.kill()
-        pytest.fail("report-search serve did not start: " + proc.stdout.read())  # type: ignore[union-attr]
+        rest = proc.stdout.read(); proc.wait(); pytest.fail(f"report-search serve did not start (exit {proc.returncode}): " + rest)  # type: ignore[union-attr]
     lines = output if output is not None else []
 
     def read_on() -> None:  # also keeps a chatty server from blocking on a full pipe
