@@ -32,6 +32,7 @@ from collections.abc import Callable
 log = logging.getLogger("report_search.web")
 STOP_SECONDS = 10  # how long a stopping worker may finish its requests before it is killed
 EARLY_DEATH = 5.0  # a worker dying this soon after its start, twice in a row, stops the server
+WAIT_POLL = 0.1  # seconds between two looks for a worker that died
 
 
 class ClientCounts:
@@ -161,13 +162,16 @@ class Workers:
         try:
             for row in range(self.count):
                 self._spawn(row)
-            while self.children:
+            while self.children and not self.stopping:  # stopping: _reap waits, and kills after STOP_SECONDS
                 try:
-                    pid, status = os.wait()
+                    pid, status = os.waitpid(-1, os.WNOHANG)
                 except ChildProcessError:
                     break
+                if not pid:
+                    time.sleep(WAIT_POLL)  # a signal (SIGTERM) is handled meanwhile
+                    continue
                 row = self.children.pop(pid, None)
-                if row is None or self.stopping:
+                if row is None:
                     continue
                 code = os.waitstatus_to_exitcode(status)
                 if time.monotonic() - self.started[row] < EARLY_DEATH:
