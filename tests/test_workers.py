@@ -165,3 +165,25 @@ def test_the_client_cap_counts_connections_in_every_worker(built):
         finally:
             for sock in socks:
                 sock.close()
+
+
+def test_a_worker_started_anew_after_a_swap_serves_the_newest_build(built, corpus, paragraphs):
+    """The parent keeps the build it opened; a worker forked after a hot swap looks for the
+    newest build before it serves, instead of serving the parent's until its first look."""
+    location, first = built
+    proc, port = start(["--index", str(location), "--no-build", "--workers", "2"],
+                       env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "1.5"})
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        assert wait_until(lambda: len(children(proc.pid)) == 2, timeout=10)
+        newest = build(location, corpus, paragraphs=paragraphs, progress=False)
+        assert wait_until(lambda: all(get_json(url)["index"] == newest.name for _ in range(10)), timeout=20)
+        victim = min(children(proc.pid))
+        os.kill(victim, signal.SIGKILL)
+        assert wait_until(lambda: len(children(proc.pid) - {victim}) == 2, timeout=10)
+        seen = {get_json(url)["index"] for _ in range(40)}  # both workers answer, within the first look's 1.5 s
+        assert seen == {newest.name}, seen
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]

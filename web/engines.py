@@ -77,6 +77,8 @@ class EngineHolder:
 
     def look(self) -> None:
         """Open and swap in the current build if it is new (and usable)."""
+        if self.location is None:
+            return
         try:
             target = (self.location / "current").resolve(strict=True)  # type: ignore[operator]
         except OSError:

@@ -243,6 +243,7 @@ def create(app, host: str, port: int, threads: int, connection_limit: int, chann
 
     def serve(row: int) -> None:
         clients.use_row(row)
+        holder.look()  # a worker started anew after a hot swap serves the newest build, not the parent's
         holder.watch(rebuild=holder.rebuild and row == 0)  # one worker rebuilds a damaged index
         server = _Server(app, client_limit, clients, _sock=sock, bind_socket=False,
                          sockinfo=(family, socktype, proto, sock.getsockname()), **options)
