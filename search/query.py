@@ -28,6 +28,7 @@ from report_search.index.analysis import tokenizer, words
 from report_search.index.normalize import INVISIBLE, fold
 from report_search.index.paragraph import KIND_LABELS
 
+from .cache import ByteLRU, size_of
 from .exact import AndNot, Evaluated, Exact
 from .ranking import UNBROKEN_BONUS
 from . import params
@@ -55,7 +56,7 @@ SYNTAX = (  # (what you type, what it means)
      "said in the notes, with a link to search only what was typed (`expand=0`); a quoted phrase is never expanded"),
     ("within=科普", "(a URL parameter) 结果中检索: the second box on the results page adds a term to the current search"),
 )
-PARSED = 1024  # parsed query strings kept (a few KB each at most)
+PARSED_BYTES = 4 * 2**20  # parsed query strings kept, by their size (a hostile 200-character query parses to ~90 KB)
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 
@@ -169,14 +170,26 @@ def segments(text: str) -> tuple[str, ...]:
     return tuple(parts) if parts else ((folded,) if folded else ())
 
 
-@functools.lru_cache(maxsize=PARSED)
 def parse(text: str, synonyms: tuple[tuple[str, ...], ...] = ()) -> Query:
     """Parse a query string. Raises QueryError only for over-long input or bad filter values.
 
     An unquoted term equal to one form of a `synonyms` group (the corpus's synonyms.toml) also
-    looks for the group's other forms, as if typed with OR. The last PARSED queries are kept
-    (a Query is immutable): the next page, another sort or a facet click repeats the text, and
-    segmenting it with jieba was a sixth of a search at 1×."""
+    looks for the group's other forms, as if typed with OR. The last PARSED_BYTES of parsed
+    queries are kept (a Query is immutable): the next page, another sort or a facet click
+    repeats the text, and segmenting it with jieba was a sixth of a search at 1×."""
+    return _parsed.fetch((text, synonyms), lambda: _parse(text, synonyms))
+
+
+def _weigh(item: object) -> int:
+    """A parsed query's bytes, or its key's: the key's synonym table is one object shared by
+    every entry, so only the key's text counts."""
+    return size_of(item[0]) if isinstance(item, tuple) else size_of(item)
+
+
+_parsed: ByteLRU[Query] = ByteLRU(PARSED_BYTES, weigh=_weigh)
+
+
+def _parse(text: str, synonyms: tuple[tuple[str, ...], ...]) -> Query:
     if len(text) > MAX_LENGTH:
         raise QueryError(f"查询过长：{len(text)} 个字符，最多 {MAX_LENGTH} 个。请缩短关键词。")
     notes: list[str] = []

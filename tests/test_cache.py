@@ -68,3 +68,14 @@ def test_an_app_gives_its_engine_the_cache_it_is_told(built):
     app = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False, "CACHE_BYTES": 8 * 2**20})
     searcher = app.extensions["report_search"].engine.searcher
     assert searcher.cache_bytes == searcher._cache.maxsize == 8 * 2**20
+
+
+def test_parsed_queries_are_kept_within_their_bytes():
+    """A hostile query parses to tens of KB: the parse cache is bounded by bytes, not by count."""
+    from report_search.search.query import PARSED_BYTES, _parsed
+
+    hostile = " ".join("長" + chr(0x4E00 + i) for i in range(66))[:200]
+    assert parse(hostile) is parse(hostile)  # kept: the next page repeats the text
+    for i in range(300):
+        parse(hostile[: 140 + i % 50] + f" {i}")
+    assert _parsed.currsize <= PARSED_BYTES and size_of(parse(hostile)) > 20_000
