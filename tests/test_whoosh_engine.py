@@ -211,6 +211,19 @@ def test_bulk_scores_equal_whooshs_matcher_scores(engine):
             assert all(math.isclose(whooshs[d], mine[d]) for d in mine), text
 
 
+def test_a_common_terms_kept_scores_are_the_very_numbers_of_scoring_its_matches(engine):
+    """A term in over an eighth of the records keeps every record's score (ranking.ExactScorer):
+    the same arithmetic, so exactly the same numbers, not merely close ones."""
+    from report_search.search import bitset
+
+    for text in ("新", "创", "科技", "创新", "的"):
+        assert engine.searcher.in_text(text).dense is not None, text
+        scorer = engine.searcher.weighting.scorer(engine.searcher, "text", text)
+        docs = bitset.to_array(engine.searcher.containing(text), engine.size)
+        assert np.array_equal(scorer.score_docs(docs), scorer._scores(docs)), text
+        assert np.allclose(scorer.score_docs(docs[:50]), [scorer.score_doc(d) for d in docs[:50].tolist()], rtol=1e-12), text
+
+
 # 相关词: significant words of all the hits (search/significant.py) ---------------------------------
 
 def test_key_terms_come_from_the_hits_and_narrow_them(engine, client):
