@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import bench_search
-from bench_search import ROOT, checkout, side_env
+from bench_search import ROOT, checkout, discard, side_env
 
 
 def run_build(env: dict, scale: int, location: Path) -> dict:
@@ -69,9 +69,7 @@ def main() -> None:
                 print(f"{f'{scale}×':<8}this / {args.against}: {ratio:.2f}×")
             sys.stdout.flush()
     finally:
-        if args.against:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(workdir / "against")], capture_output=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+        discard(workdir, bool(args.against))
 
 
 if __name__ == "__main__":

@@ -175,6 +175,13 @@ def checkout(rev: str, workdir: Path) -> Path:
     return shim.parent
 
 
+def discard(workdir: Path, against: bool) -> None:
+    """Remove the temporary folder, and the other revision's worktree in it."""
+    if against:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(workdir / "against")], capture_output=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def row(label: str, samples: list[tuple[str, float]]) -> str:
     ms = [m for _, m in samples]
     by_class = []
@@ -253,9 +260,7 @@ def main() -> None:
             print(f"  this quoted / scan: p50 {statistics.median(quoted) / statistics.median(scan):.2f}×, p99 {percentile(quoted, 99) / percentile(scan, 99):.2f}×")
             sys.stdout.flush()
     finally:
-        if args.against:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(workdir / "against")], capture_output=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+        discard(workdir, bool(args.against))
 
 
 if __name__ == "__main__":
