@@ -11,7 +11,6 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from werkzeug.sansio.utils import host_is_trusted
 
 PUBLIC_URL_ENV = "REPORT_SEARCH_PUBLIC_URL"
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -90,6 +89,8 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     matches them (werkzeug's host_is_trusted: IDNA, a leading dot for subdomains, port ignored);
     IPv6 by value (::1 or [::1]), which host_is_trusted cannot do: it cuts an entry at its first
     colon, so no entry ever matches [::1]."""
+    from werkzeug.sansio.utils import host_is_trusted  # here, not at the top: `report-search query` loads no werkzeug
+
     if host.startswith("["):
         inside, closed, port = host[1:].partition("]")
         literal = _ip(inside) if closed and (not port or port[0] == ":" and port[1:].isdigit()) else None
