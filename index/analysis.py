@@ -15,14 +15,12 @@ into the index's schema.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import operator
 import os
 import re
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 from whoosh.analysis import Token, Tokenizer
@@ -106,6 +104,9 @@ def segment_all(texts: Sequence[str]) -> Iterator[list[str]]:
     if len(texts) < IN_WORKER_FROM or (os.cpu_count() or 1) < 2:
         yield from map(segmented, texts)
         return
+    import multiprocessing  # here, not at the top: a query (and a small build) starts no process
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = (texts[start : start + WORKER_CHUNK] for start in range(0, len(texts), WORKER_CHUNK))
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
