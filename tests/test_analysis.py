@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -100,7 +101,7 @@ def test_a_second_process_segments_as_this_one_does(paragraphs, monkeypatch):
     texts = [p.text for p in paragraphs[:300]]
     monkeypatch.setattr(analysis, "IN_WORKER_FROM", 100)
     spawned = []
-    monkeypatch.setattr(analysis, "ProcessPoolExecutor", lambda *a, **kw: spawned.append(1) or ProcessPoolExecutor(*a, **kw))
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda *a, **kw: spawned.append(1) or ProcessPoolExecutor(*a, **kw))
     assert list(analysis.segment_all(texts)) == [analysis.segmented(t) for t in texts] and spawned
     assert list(analysis.segment_all(texts[:99])) == [analysis.segmented(t) for t in texts[:99]] and len(spawned) == 1
 
