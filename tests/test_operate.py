@@ -21,7 +21,7 @@ from report_search.index.corpus import load_corpus
 from report_search.index.errors import IndexDamaged
 from report_search.search.engine import Engine
 from report_search.web.app import create_app
-from report_search.web.cli import CLIENT_LIMIT
+from report_search.web.cli import CLIENT_LIMIT, WORKERS
 from report_search.web.server import FIRST_BYTE_TIMEOUT
 from serving import serving, wait_until
 
@@ -114,7 +114,9 @@ def test_one_client_cannot_take_the_connection_slots(live):
         assert time.perf_counter() - started < 3
         for sock in idle:
             sock.settimeout(0.05)
-        assert wait_until(lambda: sum(map(closed_by_server, idle)) >= 520 - CLIENT_LIMIT, timeout=5)
+        # workers accepting a client's last allowed connection at the same instant may each let it in
+        # (web/workers.py ClientCounts: no lock shared between processes), so at most WORKERS - 1 more
+        assert wait_until(lambda: sum(map(closed_by_server, idle)) >= 520 - CLIENT_LIMIT - (WORKERS - 1), timeout=5)
         answered: list[int] = []
 
         def keep_alive_client(k: int) -> None:
