@@ -115,21 +115,20 @@ class FacetIndex:
     def apply(self, matched: int, filters: Filters, allowed: int) -> tuple[int, dict[str, Counter]]:
         """The documents passing every filter (and `allowed`, the filters that are no facet),
         and per facet the counts over the documents that pass the *other* facets' filters
-        (the same documents for every facet when no filter narrows: then one count does all)."""
+        (facets whose other narrowing facets are the same share one count: with no filter, one does all)."""
         chosen = self.selections(filters)
         narrowing = [f for f in FACET_NAMES if filters.selected(f)]
         everything = matched & allowed
-        counted: dict[int, tuple[int, list[int]]] = {}  # by id, the bitset kept alive: each distinct base counted once
+        counted: dict[tuple[str, ...], list[int]] = {}  # by the other facets that narrow: each distinct base counted once
         counts: dict[str, Counter] = {}
         for facet in FACET_NAMES:
-            base = everything
-            for other in narrowing:
-                if other != facet:
+            others = tuple(o for o in narrowing if o != facet)
+            if others not in counted:
+                base = everything
+                for other in others:
                     base &= chosen[other]
-            if id(base) not in counted:
-                found = np.bitwise_count(self.matrix & bitset.words(base, self.size)).sum(axis=1, dtype=np.int64)
-                counted[id(base)] = (base, found.tolist())
-            found = counted[id(base)][1][self.rows[facet]]
+                counted[others] = np.bitwise_count(self.matrix & bitset.words(base, self.size)).sum(axis=1, dtype=np.int64).tolist()
+            found = counted[others][self.rows[facet]]
             counts[facet] = Counter({v: n for v, n in zip(self.masks[facet], found) if n})
         passing = everything
         for facet in narrowing:
