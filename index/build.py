@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,8 +235,9 @@ def build(
             ix = whoosh_index.create_in(str(partial), make_schema())
             writer = segment_writer(ix, limitmb=512)
             bar = tqdm(records, desc="indexing", unit="¶", file=sys.stderr, disable=not progress if progress is not None else None)
-            for p, words in zip(bar, segment_all([p.text for p in records])):
-                writer.add_document(**document(p, words))
+            with closing(segment_all([p.text for p in records])) as segmented:  # a failed build stops the jieba process too
+                for p, words in zip(bar, segmented):
+                    writer.add_document(**document(p, words))
             writer.commit()
             meta = {
                 "fingerprint": fingerprint(corpus),
