@@ -21,14 +21,16 @@ def serving(args: Sequence[str], command: Sequence[str] = (sys.executable, "-m",
     What the server prints (its log) after it started is appended to `output`, line by line."""
     proc = subprocess.Popen([*command, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, encoding="utf-8", **popen)
-    url = None
+    url, before = None, []
     for line in proc.stdout:  # type: ignore[union-attr]
         if m := re.search(r"serving on (http://\S+?)/? ", line):
             url = m.group(1)
             break
+        before.append(line)
     if url is None:
         proc.kill()
-        rest = proc.stdout.read(); proc.wait(); pytest.fail(f"report-search serve did not start (exit {proc.returncode}): " + rest)  # type: ignore[union-attr]
+        before.append(proc.stdout.read()); proc.wait()  # type: ignore[union-attr]
+        pytest.fail(f"report-search serve did not start (exit {proc.returncode}): " + "".join(before))
     lines = output if output is not None else []
 
     def read_on() -> None:  # also keeps a chatty server from blocking on a full pipe
