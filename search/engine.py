@@ -253,30 +253,33 @@ def section_filters(labels: list[str]) -> tuple[dict[str, wq.Query], list[str]]:
     return filters, [*short, INTRO]
 
 
-def open_engine(location: Path | None = None, rebuild: bool = True, cache_bytes: int = CACHE_BYTES) -> Engine:
+def open_engine(location: Path | None = None, rebuild: bool = True, cache_bytes: int = CACHE_BYTES, warm: bool = False) -> Engine:
     """An engine on a fresh index at `location` (default: build.default_location()),
     building it first when it is missing, stale or damaged (or raising IndexFault if
-    rebuild=False). Damage that only opening finds (bytes changed, sizes kept: the checksums
-    tell) is rebuilt too."""
+    rebuild=False). Damage that only opening (or warming) finds, bytes changed with sizes
+    kept, is rebuilt too."""
     corpus = load_corpus()
     location = (location or default_location()).resolve()
     path = ensure(location, corpus, rebuild=rebuild)
     try:
-        return open_build(path, corpus, location, cache_bytes)
+        return open_build(path, corpus, location, cache_bytes, warm)
     except IndexDamaged as exc:
         if not rebuild:
             raise
         print(f"report-search: rebuilding the index at {location} ({str(exc).split('; ')[0]}) …", file=sys.stderr)
-    return open_build(build(location, corpus), corpus, location, cache_bytes)
+    return open_build(build(location, corpus), corpus, location, cache_bytes, warm)
 
 
-def open_build(path: Path, corpus: Corpus, location: Path | None = None, cache_bytes: int = CACHE_BYTES) -> Engine:
-    """An engine on one build. Whatever fails while reading it (a truncated segment gives
-    EOFError, zlib.error, struct.error …) becomes one IndexDamaged line naming the build, the
-    file where its checksum tells, and what to run: never a traceback."""
+def open_build(path: Path, corpus: Corpus, location: Path | None = None, cache_bytes: int = CACHE_BYTES,
+               warm: bool = False) -> Engine:
+    """An engine on one build, `warm`ed if asked (a server's: warming reads records and
+    postings, so it is where damaged bytes show). Whatever fails while reading it (a truncated
+    segment gives EOFError, zlib.error, struct.error …) becomes one IndexDamaged line naming
+    the build, the file where its checksum tells, and what to run: never a traceback."""
     verify(path, location)
     try:
-        return Engine(path, corpus, cache_bytes)
+        engine = Engine(path, corpus, cache_bytes)
+        return engine.warm() if warm else engine
     except IndexDamaged:  # e.g. a record that cannot be read: named by its file, if its bytes changed
         verify(path, location, checksums=True)
         raise

@@ -13,7 +13,7 @@ from report_search.index import build as build_module
 from report_search.index.build import BUILD_MARK, build, ensure, status, verify
 from report_search.index.corpus import CorpusError, load_corpus
 from report_search.index.errors import IndexDamaged, IndexFault, IndexNotReady
-from report_search.search.engine import Engine, open_build
+from report_search.search.engine import Engine, open_build, open_engine
 
 
 @pytest.fixture()
@@ -182,6 +182,30 @@ def test_changed_bytes_are_found_by_the_checksums_and_never_escape_as_a_tracebac
         except IndexDamaged as exc:  # … or fail, and then only as one named line
             assert "\n" not in str(exc) and path.name in str(exc)
         shutil.rmtree(fresh)
+
+
+def test_damage_that_only_warming_reads_is_rebuilt_on_start(built, corpus, capsys):
+    """64 bytes flipped at each 32nd of the segment: a server's open (warm=True) reads fine or
+    raises one IndexDamaged line, never zlib.error or struct.error from a record's compressed
+    text or a posting block; and a server's start (open_engine) rebuilds such an index."""
+    location, path = built
+    segment = next(path.glob("*.seg"))
+    good = segment.read_bytes()
+    damaged = []
+    for k in range(1, 32):
+        data = bytearray(good)
+        at = len(data) * k // 32
+        data[at : at + 64] = bytes(b ^ 0xFF for b in data[at : at + 64])
+        segment.write_bytes(bytes(data))
+        try:
+            open_build(path, corpus, location, warm=True)
+        except IndexDamaged as exc:
+            assert "\n" not in str(exc) and path.name in str(exc) and str(exc).endswith(f"run: report-search build --index {location}")
+            damaged.append(bytes(data))
+    assert damaged  # else the sweep never reached what opening reads, and tested nothing
+    segment.write_bytes(damaged[0])
+    engine = open_engine(location, warm=True)
+    assert engine.path != path and engine.search("张江").total > 0 and "rebuilding the index" in capsys.readouterr().err
 
 
 def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(built, corpus):

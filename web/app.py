@@ -8,6 +8,8 @@ Config keys:
     REBUILD  build a missing, stale or damaged index on start (default True)
     WATCH    look for new builds from now on (default True); False: the server starts the
              looking in each process that serves (web/workers.py)
+    WARM     load what a first search needs before serving (default False; serve does), so
+             damage that warming finds is rebuilt on start like damage opening finds
     CACHE_BYTES    the engine's cache (default search.store.CACHE_BYTES); serve gives each of
                    its worker processes an equal share of one budget
     PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
@@ -53,7 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instance_path given: Flask cannot infer one inside the report_search namespace package,
     # and the app keeps no instance files.
     app = Flask("report_search.web", instance_path=str(Path(__file__).parent / "instance"))
-    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, WATCH=True, ALLOWED_HOSTS=None, CACHE_BYTES=CACHE_BYTES)
+    app.config.update(JSON_AS_ASCII=False, INDEX=None, REBUILD=True, WATCH=True, WARM=False, ALLOWED_HOSTS=None, CACHE_BYTES=CACHE_BYTES)
     app.config.update(config or {})
     public = app.config.get("PUBLIC_URL") or public_url_from_env()
     app.config["PUBLIC_URL"] = public_url(public) if public else None
@@ -67,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         location = Path(app.config["INDEX"] or default_location()).resolve()
         every = check_seconds()  # a bad value is said before any index work
-        opened = open_engine(location, app.config["REBUILD"], app.config["CACHE_BYTES"])
+        opened = open_engine(location, app.config["REBUILD"], app.config["CACHE_BYTES"], app.config["WARM"])
         holder = EngineHolder(opened, location, every, app.config["REBUILD"])
         if app.config["WATCH"]:
             holder.watch()

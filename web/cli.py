@@ -224,9 +224,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     address, proxy = _address_config(args)  # a bad public address or proxy is said before any index work
     forked = args.workers > 1 and not args.debug  # each worker watches the index itself (web/workers.py)
-    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, "WATCH": not forked,
+    app = create_app({"INDEX": _location(args), "REBUILD": not args.no_build, "WATCH": not forked, "WARM": True,
                       "CACHE_BYTES": CACHE_BYTES // (args.workers if forked else 1), **address})  # one budget for all workers
-    app.extensions["report_search"].engine.warm()
     if args.debug:
         print(f"Report Search (Flask debug server): http://{netloc(args.host, args.port)}/", flush=True)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=False)

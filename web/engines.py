@@ -93,7 +93,7 @@ class EngineHolder:
             if read_meta(target, self.location).get("fingerprint") != fingerprint(corpus):
                 raise IndexNotReady(f"it was built from another corpus or code than {corpus.root}")
             verify(target, self.location, checksums=True)  # records are read lazily: check every byte before serving
-            self.engine = open_build(target, corpus, self.location, self.engine.searcher.cache_bytes).warm()  # swapped in ready, its cache as large
+            self.engine = open_build(target, corpus, self.location, self.engine.searcher.cache_bytes, warm=True)  # swapped in ready, its cache as large
             log.warning("now serving index build %s", target.name)
         except Exception as exc:  # noqa: BLE001 — whatever is wrong with the new build, keep serving the old one
             self._failed = target
