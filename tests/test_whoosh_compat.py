@@ -37,7 +37,7 @@ def test_a_release_that_changed_the_private_parts_is_noticed(engine, monkeypatch
     assert not block_reading_works(engine.searcher.reader(), "grams")
     monkeypatch.undo()
     blocks = compat._blocks
-    monkeypatch.setattr(compat, "_blocks", lambda m: tuple(part[:1] for part in blocks(m)))  # same names, other meaning: one block read
+    monkeypatch.setattr(compat, "_blocks", lambda m, limit=None: tuple(part[:1] for part in blocks(m, limit)))  # same names, other meaning: one block read
     assert not block_reading_works(engine.searcher.reader(), "grams")
 
 
@@ -131,3 +131,45 @@ def test_the_build_writer_keeps_a_value_only_where_a_posting_has_one(tmp_path):
     docs = [{"body": "x y valued" if k % 3 == 0 else "x y", "tag": f"t{k % 4}"} for k in range(40)]
     ours, theirs = (_segment_files(tmp_path / w.__name__, w, schema, docs) for w in (compat.PerTermWriter, SegmentWriter))
     assert ours == theirs and theirs["pst"]
+
+
+@pytest.mark.parametrize("field", ["doc_id", "folded_text", "folded_title", "word_count", "doc_year", "doc_kind"])
+def test_a_column_read_whole_is_whoosh_s_own(engine, field):
+    reader = engine.searcher.reader()
+    column = reader.column_reader(field, translate=False)
+    whoosh = list(column)
+    if field == "doc_kind":
+        codes, distinct = compat.column_codes(reader, field)
+        ours = [distinct[c] for c in codes.tolist()]
+    elif field in ("word_count", "doc_year"):
+        ours = compat.column_numbers(reader, field).tolist()
+    else:
+        ours = compat.column_values(reader, field)
+    assert ours == whoosh and len(ours) == engine.searcher.size and len(set(ours)) > 1
+
+
+def test_a_column_whose_private_parts_changed_is_read_through_whoosh(engine, monkeypatch):
+    reader = engine.searcher.reader()
+    column = reader.column_reader("folded_text", translate=False)
+    assert not compat._agrees(column, len(column), lambda d: b"")  # an answer that differs is not taken
+    assert not compat._agrees(column, len(column) - 1, column.__getitem__)  # nor one a value short
+
+    class Public:  # a column reader with none of the private names
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __len__(self):
+            return len(self.inner)
+
+        def __getitem__(self, d):
+            return self.inner[d]
+
+        def __iter__(self):
+            return iter(self.inner)
+
+    original = reader.column_reader
+    monkeypatch.setattr(reader, "column_reader", lambda field, **kw: Public(original(field, **kw)))
+    assert compat.column_values(reader, "folded_text") == list(column)
+    assert compat.column_numbers(reader, "word_count").tolist() == list(original("word_count", translate=False))
+    codes, distinct = compat.column_codes(reader, "doc_kind")
+    assert [distinct[c] for c in codes.tolist()] == list(original("doc_kind", translate=False))
