@@ -56,7 +56,7 @@ SYNTAX = (  # (what you type, what it means)
      "said in the notes, with a link to search only what was typed (`expand=0`); a quoted phrase is never expanded"),
     ("within=科普", "(a URL parameter) 结果中检索: the second box on the results page adds a term to the current search"),
 )
-PARSED_BYTES = 4 * 2**20  # parsed query strings kept, by their size (a hostile 200-character query parses to ~90 KB)
+PARSED_BYTES = 2 * 2**20  # parsed query strings kept, by their size (~2 KB each: a page, sort or facet click repeats one of the last thousand; a hostile 200-character query parses to ~90 KB)
 _CONTROL = re.compile(INVISIBLE + r"|[\t\n\r\x0b\x0c\u2028\u2029]")  # typed: separates terms
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z\u4e00-\u9fff]+):)?(?:"([^"]*)"?|(\S+))')
 

@@ -60,14 +60,20 @@ def test_a_numpy_view_is_weighed_with_the_data_it_shows():
     assert size_of(view) >= view.nbytes and size_of(owner) >= owner.nbytes
 
 
-def test_an_app_gives_its_engine_the_cache_it_is_told(built):
-    """serve shares one budget out among its worker processes (CACHE_BYTES // workers)."""
+def test_an_app_gives_its_engine_the_cache_it_is_told_within_twice_the_index(built):
+    """serve shares one budget out among its worker processes (CACHE_BYTES // workers); a
+    cache is also bounded by twice the index (the bundled corpus's is 3.5 MB), in the same share."""
+    from report_search.search.store import CACHE_BYTES
     from report_search.web.app import create_app
 
-    location, _ = built
-    app = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False, "CACHE_BYTES": 8 * 2**20})
+    location, path = built
+    index_bytes = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    assert 2 * index_bytes < CACHE_BYTES
+    whole = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False}).extensions["report_search"].engine.searcher
+    assert whole.cache_bytes == CACHE_BYTES and whole._cache.maxsize == 2 * index_bytes
+    app = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False, "CACHE_BYTES": CACHE_BYTES // 8})
     searcher = app.extensions["report_search"].engine.searcher
-    assert searcher.cache_bytes == searcher._cache.maxsize == 8 * 2**20
+    assert searcher.cache_bytes == CACHE_BYTES // 8 and searcher._cache.maxsize == 2 * index_bytes // 8
 
 
 def test_parsed_queries_are_kept_within_their_bytes():
