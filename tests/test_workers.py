@@ -187,3 +187,63 @@ def test_a_worker_started_anew_after_a_swap_serves_the_newest_build(built, corpu
         proc.kill()
         proc.wait()
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_a_worker_that_does_not_stop_is_killed_after_stop_seconds(monkeypatch):
+    """SIGTERM gives each worker STOP_SECONDS to finish its requests; one that ignores it is
+    killed then, and the parent returns (it had blocked in os.wait() and never killed it)."""
+    import threading
+
+    from report_search.web import workers
+
+    monkeypatch.setattr(workers, "STOP_SECONDS", 0.5)
+
+    def stubborn(row: int) -> None:  # a worker busy past any request's end
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            time.sleep(0.05)
+
+    sock = workers.listening_socket(socket.AF_INET, socket.SOCK_STREAM, 0, ("127.0.0.1", 0), 5)
+    parent = workers.Workers(2, sock, stubborn)
+    asked: list[float] = []
+
+    def stop_when_started() -> None:
+        wait_until(lambda: len(children(os.getpid())) >= 2, timeout=10)
+        asked.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGTERM)
+        if not wait_until(lambda: not children(os.getpid()), timeout=6):  # never killed: end the test, failing
+            for pid in children(os.getpid()):
+                os.kill(pid, signal.SIGKILL)
+
+    threading.Thread(target=stop_when_started, daemon=True).start()
+    started = set()
+    monkeypatch.setattr(parent, "_spawn", lambda row, spawn=parent._spawn: (spawn(row), started.update(parent.children)))
+    parent.run()
+    took = time.monotonic() - asked[0]
+    assert 0.5 <= took < 5 and not parent.children
+    assert len(started) == 2 and not any(map(alive, started))
+
+
+def test_a_worker_reads_its_inherited_files_at_its_own_position(tmp_path):
+    """After a fork, parent and child share an open file's read position: a worker's seek would
+    move another's between its seek and its read. own_file_offsets gives the worker its own."""
+    from report_search.web.workers import own_file_offsets
+
+    path = tmp_path / "segment"
+    path.write_bytes(bytes(range(256)) * 4)
+    for own in (False, True):
+        with open(path, "rb", buffering=0) as f:
+            f.seek(10)
+            pid = os.fork()
+            if not pid:  # the child: moves its position, then says whether it started at the parent's
+                code = 1
+                try:
+                    if own:
+                        own_file_offsets()
+                    code = 0 if os.lseek(f.fileno(), 0, os.SEEK_CUR) == 10 else 1
+                    os.lseek(f.fileno(), 700, os.SEEK_SET)
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0  # the child started where the parent was
+            assert os.lseek(f.fileno(), 0, os.SEEK_CUR) == (10 if own else 700)
