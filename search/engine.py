@@ -273,13 +273,13 @@ def open_engine(location: Path | None = None, rebuild: bool = True, cache_bytes:
 def open_build(path: Path, corpus: Corpus, location: Path | None = None, cache_bytes: int = CACHE_BYTES,
                warm: bool = False) -> Engine:
     """An engine on one build, `warm`ed if asked (a server's: warming reads records and
-    postings, so it is where damaged bytes show). Whatever fails while reading it (a truncated
+    postings, so it is where damaged bytes show). Whatever fails while opening it (a truncated
     segment gives EOFError, zlib.error, struct.error …) becomes one IndexDamaged line naming
-    the build, the file where its checksum tells, and what to run: never a traceback."""
+    the build, the file where its checksum tells, and what to run: never a traceback; what
+    fails while warming is damage when the checksums say so, else raised as it is."""
     verify(path, location)
     try:
         engine = Engine(path, corpus, cache_bytes)
-        return engine.warm() if warm else engine
     except IndexDamaged:  # e.g. a record that cannot be read: named by its file, if its bytes changed
         verify(path, location, checksums=True)
         raise
@@ -290,4 +290,11 @@ def open_build(path: Path, corpus: Corpus, location: Path | None = None, cache_b
         raise IndexDamaged(
             f"index build {path.name} cannot be read ({type(exc).__name__}: {exc}); {run_hint(location or path.parent.parent)}"
         ) from None
+    if warm:
+        try:
+            engine.warm()
+        except Exception:
+            verify(path, location, checksums=True)  # bytes changed where warming read: named, and rebuilt by open_engine
+            raise  # the files are intact: not the index's fault, so not said as damage
+    return engine
 

@@ -208,6 +208,19 @@ def test_damage_that_only_warming_reads_is_rebuilt_on_start(built, corpus, capsy
     assert engine.path != path and engine.search("张江").total > 0 and "rebuilding the index" in capsys.readouterr().err
 
 
+def test_a_warming_failure_of_intact_files_is_not_called_damage(built, corpus, monkeypatch, capsys):
+    """Not the index's fault (a bug, missing OpenCC data …): no rebuild, and no 'run: report-search build'."""
+    location, path = built
+
+    def broken(self):
+        raise RuntimeError("not the index")
+
+    monkeypatch.setattr(Engine, "warm", broken)
+    with pytest.raises(RuntimeError, match="not the index"):
+        open_engine(location, warm=True)
+    assert (location / "current").resolve() == path and "rebuilding" not in capsys.readouterr().err
+
+
 def test_ensure_rebuilds_a_damaged_index_or_says_what_to_run(built, corpus):
     location, path = built
     segment = next(path.glob("*.seg"))
