@@ -21,7 +21,8 @@ from what lies beneath:
 - Reading a column whole (search, when a build is opened): Whoosh's column readers seek and
   read once per document (392,000 reads, over half of opening at 100×), while a column's values
   lie in one block. `column_values`, `column_numbers` and `column_codes` read that block once,
-  using `_dbfile`, `_basepos`, `_lengths`, `_count`, `_fixedlen`, `_typecode` and `_uniques`;
+  using `_dbfile`, `_basepos`, `_lengths`, `_count`, `_fixedlen`, `_typecode`, `_default`,
+  `_itemsize` and `_uniques`;
   each compares its answer with Whoosh's own `column[d]` at both ends and in the middle, and
   reads through Whoosh's iteration when they differ or the names are gone.
 
@@ -139,8 +140,9 @@ def column_numbers(reader, fieldname: str) -> np.ndarray:
 
 
 def column_codes(reader, fieldname: str) -> tuple[np.ndarray, list[bytes]]:
-    """A RefBytesColumn as (each document's code, the distinct values): the value of document
-    d is distinct[codes[d]]. The codes are read in one block."""
+    """A RefBytesColumn as (each document's code, the distinct values, the writer's default
+    b"" among them): the value of document d is distinct[codes[d]]. The codes are read in one
+    block."""
     column = reader.column_reader(fieldname, translate=False)
     try:
         distinct = list(column._uniques)

@@ -187,11 +187,14 @@ class ReportSearcher(Searcher):
             with self.lock:
                 reader = self.reader()
                 if isinstance(q, wq.Term) and self.fast_postings:
-                    if (q.fieldname, q.text) not in reader:
-                        return 0
-                    ids, _ = postings(reader.postings(q.fieldname, q.text), fast=True)
-                    if len(ids) == reader.doc_frequency(q.fieldname, q.text):
-                        return bitset.from_array(ids, self.size)
+                    try:
+                        if (q.fieldname, q.text) not in reader:
+                            return 0
+                        ids, _ = postings(reader.postings(q.fieldname, q.text), fast=True)
+                        if len(ids) == reader.doc_frequency(q.fieldname, q.text):
+                            return bitset.from_array(ids, self.size)
+                    except ValueError:  # a value the field cannot encode: Whoosh's Term matches nothing
+                        pass
                 return bitset.from_array(np.fromiter(self.docs_for_query(q), dtype=np.int64), self.size)
 
         return self._cache.fetch(("filter", q), compute)

@@ -173,3 +173,29 @@ def test_a_column_whose_private_parts_changed_is_read_through_whoosh(engine, mon
     assert compat.column_numbers(reader, "word_count").tolist() == list(original("word_count", translate=False))
     codes, distinct = compat.column_codes(reader, "doc_kind")
     assert [distinct[c] for c in codes.tolist()] == list(original("doc_kind", translate=False))
+
+
+def test_columns_of_every_layout_are_read_whole_as_whoosh_reads_them(tmp_path):
+    """What the bundled index does not show: offsets written (as above 32,768 documents, the
+    100× index), documents without a value (past a column's last written one too), a default
+    other than 0, and over 255 distinct references (2-byte codes)."""
+    from whoosh import columns
+    from whoosh.filedb.filestore import FileStorage
+
+    schema = fields.Schema(v=fields.COLUMN(columns.VarBytesColumn(write_offsets_cutoff=4)),
+                           n=fields.COLUMN(columns.NumericColumn("H", default=7)),
+                           r=fields.COLUMN(columns.RefBytesColumn()))
+    ix = FileStorage(str(tmp_path)).create_index(schema)
+    with ix.writer() as writer:
+        for d in range(400):
+            values = {"v": f"值{d}".encode() * (d % 5), "r": f"r{d % 300}".encode()}
+            if d % 7 and d < 350:
+                values["n"] = d
+            writer.add_document(**values)
+    reader = ix.reader()
+    assert reader.column_reader("v", translate=False).had_stored_offsets
+    assert compat.column_values(reader, "v") == list(reader.column_reader("v", translate=False))
+    assert compat.column_numbers(reader, "n").tolist() == list(reader.column_reader("n", translate=False))
+    assert compat.column_numbers(reader, "n")[-1] == 7
+    codes, distinct = compat.column_codes(reader, "r")
+    assert [distinct[c] for c in codes.tolist()] == list(reader.column_reader("r", translate=False)) and codes.max() >= 256

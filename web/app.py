@@ -10,8 +10,9 @@ Config keys:
              looking in each process that serves (web/workers.py)
     WARM     load what a first search needs before serving (default False; serve does), so
              damage that warming finds is rebuilt on start like damage opening finds
-    CACHE_BYTES    the engine's cache (default search.store.CACHE_BYTES); serve gives each of
-                   its worker processes an equal share of one budget
+    CACHE_BYTES    this process's share of the engine's cache budget, search.store.CACHE_BYTES
+                   (the default: all of it); serve gives each of its worker processes an equal
+                   share. The cache is also bounded by the same share of twice the index
     PUBLIC_URL     the site's public address (https://reports.example.org/search/; default
                    $REPORT_SEARCH_PUBLIC_URL): every permalink and citation uses it
     ALLOWED_HOSTS  the hosts a request may carry: names as in Flask's TRUSTED_HOSTS, and IP
