@@ -47,6 +47,15 @@ def get_json(url: str, timeout: float = 5) -> dict:
         return json.loads(response.read())
 
 
+def health(url: str) -> tuple[int, dict]:
+    """/healthz's status code and body (a 503 has a body too)."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
 @pytest.fixture(scope="module")
 def live(index_path):
     with serving(["--index", str(index_path.parent.parent), "--no-build"]) as (url, port):
@@ -234,18 +243,38 @@ def test_damage_under_a_running_server_is_a_503_then_a_rebuild(built):
     # one process, so /healthz speaks for the whole server (test_workers.py: one worker rebuilds, every one swaps)
     with serving(["--index", str(location), "--workers", "1"], output=log,
                  env={**os.environ, "REPORT_SEARCH_CHECK_SECONDS": "0.2"}) as (url, _):
-        assert wait_until(lambda: get_json(url + "/healthz")["index"] != first.name, timeout=60, every=0.2)
-        second = location / "builds" / get_json(url + "/healthz")["index"]
+        assert wait_until(lambda: (h := health(url))[0] == 200 and h[1]["index"] != first.name, timeout=60, every=0.2)
+        second = location / "builds" / health(url)[1]["index"]
         assert get_json(url + "/api/search?q=%E5%BC%A0%E6%B1%9F")["total"] > 0  # 张江
         segment = next(second.glob("*.seg"))
         os.truncate(segment, segment.stat().st_size // 2)
         statuses = {path: _status(url + path) for path in ("/api/search?q=%E9%99%A2%E5%A3%AB", "/search?q=%E7%A7%91%E6%99%AE",
                                                             "/p/2020-ch4-0177", "/api/paragraphs/2019-ch4-0005")}
         assert set(statuses.values()) <= {200, 503} and 503 in statuses.values(), statuses
-        assert wait_until(lambda: get_json(url + "/healthz")["index"] not in (first.name, second.name), timeout=60, every=0.2)
-        assert all(_status(url + path) == 200 for path in statuses)
+        seen: set[int] = set()
+        assert wait_until(lambda: seen.add((h := health(url))[0]) or h[1]["index"] not in (first.name, second.name), timeout=60, every=0.02)
+        assert 503 in seen  # while it rebuilt, /healthz said the served build was damaged
+        assert all(_status(url + path) == 200 for path in statuses) and health(url)[0] == 200
     assert any(segment.name in line and "damaged" in line for line in log)
     assert not any("Traceback" in line for line in log)
+
+
+def test_healthz_says_the_served_build_is_damaged_until_a_good_one_is_served(built):
+    location, path = built
+    app = create_app({"INDEX": str(location), "REBUILD": False, "WATCH": False})
+    client, holder = app.test_client(), app.extensions["report_search"]
+    assert client.get("/healthz").status_code == 200
+    segment = next(path.glob("*.seg"))
+    os.truncate(segment, segment.stat().st_size - 1)
+    holder.look()  # what the watching thread does every CHECK_SECONDS
+    answer = client.get("/healthz")
+    body = answer.get_json()
+    assert answer.status_code == 503 and body["status"] == "damaged" and body["index"] == path.name
+    assert segment.name in body["problem"] and "\n" not in body["problem"]
+    build(location, load_corpus(), progress=False)
+    holder.look()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.get_json()["status"] == "ok" and answer.get_json()["index"] != path.name
 
 
 def test_index_faults_are_503_with_the_message(engine, monkeypatch):

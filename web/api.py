@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from .data import chapter_json, cite, collected, compare_json, paragraph_json
 from .engines import engine
@@ -63,5 +63,10 @@ def openapi():
 
 @api.get("/healthz")
 def healthz():
+    """200 and the build served; 503 while the build served is found damaged (a load balancer
+    then sends requests elsewhere until the rebuilt one is swapped in)."""
     e = engine()
-    return jsonify({"status": "ok", "paragraphs": e.size, "index": e.path.name, "built_at": e.meta.get("built_at")})
+    body = {"status": "ok", "paragraphs": e.size, "index": e.path.name, "built_at": e.meta.get("built_at")}
+    if problem := current_app.extensions["report_search"].served_damage():
+        return jsonify({**body, "status": "damaged", "problem": problem}), 503
+    return jsonify(body)

@@ -59,7 +59,8 @@ class EngineHolder:
         self.every = every
         self.rebuild = rebuild
         self._failed: Path | None = None  # the last build that could not be opened
-        self._damaged: Path | None = None  # the last served build found damaged (said once)
+        self._damaged: Path | None = None  # the last served build found damaged (said once) …
+        self._damage = ""  # … and what is wrong with it
         self._summed: Path | None = None  # the served build whose checksums were verified
 
     def watch(self, rebuild: bool | None = None) -> None:
@@ -100,6 +101,11 @@ class EngineHolder:
             log.error("still serving index build %s; build %s cannot be used: %s", self.engine.path.name, target.name, exc)
 
 
+    def served_damage(self) -> str | None:
+        """What is wrong with the build being served, if a look found its files damaged: /healthz
+        says so until a good build is swapped in."""
+        return self._damage if self._damaged is not None and self._damaged == self.engine.path else None
+
     def damage(self, path: Path) -> IndexDamaged | None:
         """What is wrong with the files of build `path` (every byte checked), if anything: why a
         request on it failed that should not have."""
@@ -118,7 +124,7 @@ class EngineHolder:
         except IndexDamaged as exc:
             if self._damaged == path:
                 return
-            self._damaged = path
+            self._damaged, self._damage = path, str(exc)
             log.error("index build %s is damaged while served: %s", path.name, exc)
         if self.rebuild:
             try:

@@ -197,8 +197,9 @@ def spec(corpus: Corpus | None = None) -> dict:
             },
             "/healthz": {
                 "get": {
-                    "summary": "200 when the index is open; names the build being served",
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
+                    "summary": "200 when the index is open; names the build being served. 503 while that build is found damaged (until a rebuilt one is served)",
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                                  "503": {"description": "The build being served is damaged: status \"damaged\", and the problem", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
                 }
             },
             "/api/openapi.json": {
@@ -350,10 +351,11 @@ def spec(corpus: Corpus | None = None) -> dict:
                     "type": "object",
                     "required": ["status", "paragraphs", "index"],
                     "properties": {
-                        "status": {"const": "ok"},
+                        "status": {"enum": ["ok", "damaged"]},
                         "paragraphs": {"type": "integer"},
                         "index": {"type": "string", "description": "the id of the build being served (changes when a new build is swapped in)"},
                         "built_at": {"type": ["string", "null"]},
+                        "problem": {"type": "string", "description": "with status damaged: what is wrong, naming the file"},
                     },
                 },
                 "Error": {
