@@ -18,6 +18,7 @@ import logging
 import operator
 import os
 import re
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -107,16 +108,34 @@ def segment_all(texts: Sequence[str]) -> Iterator[list[str]]:
     import multiprocessing  # here, not at the top: a query (and a small build) starts no process
     from concurrent.futures import ProcessPoolExecutor
 
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = (texts[start : start + WORKER_CHUNK] for start in range(0, len(texts), WORKER_CHUNK))
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    given = 0
     try:
         ahead = deque(pool.submit(segment_many, chunk) for chunk in islice(chunks, WORKER_AHEAD))
         while ahead:
-            done = ahead.popleft().result()
+            try:
+                done = ahead.popleft().result()
+            except BrokenProcessPool:  # it died (see importing_for_a_worker): the rest is segmented here
+                logging.getLogger(__name__).warning("the segmenting process stopped; segmenting in this one")
+                yield from map(segmented, texts[given:])
+                return
             ahead.extend(pool.submit(segment_many, chunk) for chunk in islice(chunks, 1))
             yield from done
+            given += len(done)
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def importing_for_a_worker() -> bool:
+    """Whether this process is segment_all's spawned worker still importing the script that
+    started the build (spawn runs a script again, as __mp_main__, unless its code is under
+    `if __name__ == "__main__":`). A build started there would wait forever for the lock its
+    parent holds; multiprocessing's own check (spawn._check_not_importing_main) reads the same flag."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
 def char_grams(folded: str) -> Iterator[str]:

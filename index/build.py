@@ -35,7 +35,7 @@ from pathlib import Path
 import platformdirs
 from whoosh import index as whoosh_index
 
-from .analysis import segment_all
+from .analysis import importing_for_a_worker, segment_all
 from .corpus import PROJECT_ROOT, Corpus, load_corpus
 from .errors import IndexDamaged, IndexFault, IndexNotReady
 from .paragraph import Paragraph
@@ -213,6 +213,9 @@ def build(
     """Build an index of the corpus (or of the given paragraphs) and make it current.
 
     `progress=None` shows a progress bar only on a terminal."""
+    if importing_for_a_worker():
+        raise RuntimeError('build() ran again in the process segmenting for it, which imports the calling script: '
+                           'call build() under `if __name__ == "__main__":`')
     location = (location or default_location()).resolve()
     corpus = corpus or load_corpus()
     with _build_lock(location):

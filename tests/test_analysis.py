@@ -118,6 +118,25 @@ def test_a_second_process_segments_as_this_one_does(paragraphs, monkeypatch):
     assert list(analysis.segment_all(texts[:99])) == [analysis.segmented(t) for t in texts[:99]] and len(spawned) == 1
 
 
+def test_a_script_that_builds_without_a_main_guard_is_told_and_still_built(tmp_path):
+    """The spawned segmenting process imports the calling script again: without
+    `if __name__ == "__main__":` it ran the build a second time and waited for the first's
+    lock forever. Now that second build stops with the hint, and the first segments the rest itself."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from report_search.index import analysis\n"
+        "from report_search.index.build import build\n"
+        "analysis.IN_WORKER_FROM = 100  # the bundled corpus's 560 records: a second process\n"
+        f"print(build(Path({str(tmp_path / 'ix')!r}), progress=False).name)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / "ix" / "builds" / done.stdout.split()[-1]).is_dir()
+    assert 'call build() under `if __name__ == "__main__":`' in done.stderr and "segmenting in this one" in done.stderr
+
+
 def test_bitsets():
     mask = bitset.from_array(np.array([0, 5, 64, 200, 256]), 257)
     assert mask == (1 | 1 << 5 | 1 << 64 | 1 << 200 | 1 << 256)  # bit d is document d
