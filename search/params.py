@@ -77,7 +77,7 @@ def whole(text: str, label: str, name: str, default: int) -> int:
     if not text:
         return default
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
-        raise BadInput(f"{label}（{name}）应为整数，而不是 {text!r}。")
+        raise BadInput(f"{label}（{name}）应为正整数，而不是 {text!r}。")
     return int(text)
 
 

@@ -88,7 +88,8 @@ def test_query_human_readable_marks_matches(run, built_index):
     "args, message",
     [
         (["query", "x", "--page", "0"], "页码（page）应为整数，不小于 1"),
-        (["query", "x", "--page", "abc"], "页码（page）应为整数"),
+        (["query", "x", "--page", "abc"], "页码（page）应为正整数"),
+        (["query", "x", "--page", "-1"], "页码（page）应为正整数，而不是 '-1'"),
         (["query", "x", "--per-page", "1000"], "每页条数（per_page）应为整数，范围 1–100"),
         (["query", "x", "--year", "20x0"], "四位数字"),
         (["query", "科" * 300], "查询过长"),

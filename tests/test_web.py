@@ -115,16 +115,17 @@ def test_error_pages_speak_chinese(client):
     [
         ("year=abc", "四位数字"),
         ("page=0", "页码（page）应为整数"),
-        ("page=x", "页码（page）应为整数"),
+        ("page=x", "页码（page）应为正整数"),
+        ("page=-1", "页码（page）应为正整数"),
         ("per_page=1000", "每页条数（per_page）应为整数，范围 1–100"),
         ("per_page=0", "每页条数"),
         ("sort=random", "排序方式（sort）"),
         ("q=" + "科" * 201, "查询过长"),
         ("q=科创板+year:20x0", "四位数字"),
         ("year=²⁰²⁰", "四位数字"),  # digits, but not ASCII ones
-        ("page=²", "页码（page）应为整数"),
+        ("page=²", "页码（page）应为正整数"),
         ("per_page=¹", "每页条数"),
-        ("page=" + "1" * 5000, "页码（page）应为整数"),
+        ("page=" + "1" * 5000, "页码（page）应为正整数"),
     ],
 )
 def test_invalid_parameters_are_400_with_a_message(client, query, message):
