@@ -61,6 +61,9 @@ def test_pagination_links(client):
     text = beyond.get_data(as_text=True)
     assert beyond.status_code == 200 and "这一页已超出结果范围" in text
     assert "/999" not in text and "减少关键词" not in text
+    api = client.get("/api/search?q=科技&page=999").get_json()
+    assert api["hits"] == [] and api["notes"][-1] == f"第 999 页已超出结果范围（共 {api['pages']} 页）。"
+    assert not any("超出" in n for n in client.get("/api/search?q=科技&page=2").get_json()["notes"])
 
 
 def test_corpus_angle_brackets_and_user_html_are_escaped(client):
