@@ -64,9 +64,10 @@ class Results:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
-    def beyond_note(self) -> list[str]:
-        """The page asked for lies past the last one: said in the JSON twin as the page says it."""
-        return [f"第 {self.page} 页已超出结果范围（共 {self.pages} 页）。"] if self.total and self.page > self.pages else []
+    @property
+    def beyond(self) -> bool:
+        """The page asked for lies past the last one (the results page and its JSON twin say so)."""
+        return bool(self.total) and self.page > self.pages
 
     def to_json(self, cite: Citer) -> dict:
         return {
@@ -80,7 +81,7 @@ class Results:
             "took_ms": round(self.took_ms, 2),
             "terms": self.parsed.terms,
             "understood": self.parsed.describe(),
-            "notes": self.notes + self.beyond_note(),
+            "notes": self.notes + ([f"第 {self.page} 页已超出结果范围（共 {self.pages} 页）。"] if self.beyond else []),
             "sections": list(self.sections),
             "suggestions": self.suggestions,
             "sort": self.sort,
