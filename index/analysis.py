@@ -107,7 +107,6 @@ def segment_all(texts: Sequence[str]) -> Iterator[list[str]]:
         return
     import multiprocessing  # here, not at the top: a query (and a small build) starts no process
     from concurrent.futures import ProcessPoolExecutor
-
     from concurrent.futures.process import BrokenProcessPool
 
     chunks = (texts[start : start + WORKER_CHUNK] for start in range(0, len(texts), WORKER_CHUNK))
